@@ -1,0 +1,97 @@
+using System;
+using System.Threading;
+
+namespace AtomicLru;
+
+/// <summary>
+/// Limits and expiry settings of an AtomicLru cache or storage. Bound from the configuration section
+/// <c>"AtomicLru"</c> by the provider; checked by <see cref="Validate"/> when a cache is built.
+/// </summary>
+/// <example>
+/// <code>
+/// var options = new AtomicLruOptions { MaxItems = 10_000, DefaultTtl = TimeSpan.FromMinutes(5) };
+/// using var storage = new AtomicLruStorage&lt;Report&gt;(options);
+/// </code>
+/// </example>
+public sealed class AtomicLruOptions
+{
+    /// <summary>The smallest <see cref="SizeLimitInBytes"/> accepted.</summary>
+    public const long MinimumSizeLimitInBytes = 4096;
+
+    /// <summary>
+    /// Most bytes the serialized cache holds, counting payload, key and each entry's bookkeeping;
+    /// <see langword="null"/> (the default) for no byte limit. When set, at least
+    /// <see cref="MinimumSizeLimitInBytes"/>. <see cref="AtomicLruStorage{T}"/> keeps references, whose
+    /// size it cannot know, and ignores this limit: bound it with <see cref="MaxItems"/>.
+    /// </summary>
+    public long? SizeLimitInBytes { get; set; }
+
+    /// <summary>Most entries held; <see langword="null"/> (the default) for no count limit. When set, at least 1.</summary>
+    public int? MaxItems { get; set; }
+
+    /// <summary>
+    /// Time to live of entries stored without one; <see langword="null"/> (the default) or
+    /// <see cref="Timeout.InfiniteTimeSpan"/> for entries that live until evicted or removed. When set, positive.
+    /// </summary>
+    public TimeSpan? DefaultTtl { get; set; }
+
+    /// <summary>
+    /// How often expired entries are reclaimed in the background, without waiting for a read or a write.
+    /// Defaults to one second, which is also the resolution of reclaim; must be positive.
+    /// </summary>
+    public TimeSpan ExpirationScanFrequency { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Throws if a setting is out of range. Called by every cache constructor, so a bad setting fails at
+    /// start-up rather than at first use.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A setting is out of range; the message names it and its value.</exception>
+    public void Validate()
+    {
+        if (SizeLimitInBytes is long size && size < MinimumSizeLimitInBytes)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(SizeLimitInBytes), size, $"AtomicLruOptions.SizeLimitInBytes must be at least {MinimumSizeLimitInBytes} (or null for no limit); it was {size}.");
+        }
+
+        if (MaxItems is int items && items < 1)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(MaxItems), items, $"AtomicLruOptions.MaxItems must be at least 1 (or null for no limit); it was {items}.");
+        }
+
+        if (DefaultTtl is TimeSpan ttl && ttl <= TimeSpan.Zero && ttl != Timeout.InfiniteTimeSpan)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(DefaultTtl), ttl, $"AtomicLruOptions.DefaultTtl must be positive, Timeout.InfiniteTimeSpan, or null; it was {ttl}.");
+        }
+
+        if (ExpirationScanFrequency <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(ExpirationScanFrequency), ExpirationScanFrequency, $"AtomicLruOptions.ExpirationScanFrequency must be positive; it was {ExpirationScanFrequency}.");
+        }
+    }
+
+    /// <summary>
+    /// The time to live an entry gets: <paramref name="ttl"/> if given, else <see cref="DefaultTtl"/>,
+    /// else never. Throws for zero or negative values other than <see cref="Timeout.InfiniteTimeSpan"/>.
+    /// </summary>
+    internal TimeSpan ResolveTtl(TimeSpan? ttl, string paramName = "ttl")
+    {
+        if (ttl is TimeSpan given)
+        {
+            if (given <= TimeSpan.Zero && given != Timeout.InfiniteTimeSpan)
+            {
+                ThrowBadTtl(given, paramName);
+            }
+
+            return given;
+        }
+
+        return DefaultTtl ?? Timeout.InfiniteTimeSpan;
+    }
+
+    private static void ThrowBadTtl(TimeSpan ttl, string paramName)
+        => throw new ArgumentOutOfRangeException(paramName, ttl, $"A time to live must be positive or Timeout.InfiniteTimeSpan; it was {ttl}.");
+}

@@ -1,0 +1,179 @@
+using System;
+using System.Diagnostics.CodeAnalysis;
+using System.Threading;
+using System.Threading.Tasks;
+using AtomicLru.Concurrency;
+using AtomicLru.Engine;
+
+namespace AtomicLru;
+
+/// <summary>
+/// The low-level face of AtomicLru: a thread-safe LRU store of references with optional time to live.
+/// See <see cref="IAtomicLruStorage{T}"/> for the contract.
+/// </summary>
+/// <typeparam name="T">The type of the values.</typeparam>
+/// <example>
+/// <code>
+/// var options = new AtomicLruOptions { MaxItems = 100, DefaultTtl = TimeSpan.FromHours(1) };
+/// using var storage = new AtomicLruStorage&lt;ExpensiveObject&gt;(options);
+/// ExpensiveObject report = storage.GetOrAdd("report:42", key => ExpensiveObject.Build(key));
+/// </code>
+/// </example>
+public class AtomicLruStorage<T> : IAtomicLruStorage<T>
+{
+    private readonly AtomicLruOptions _options;
+    private readonly LruEngine<string, T> _engine;
+    private readonly SingleFlight<string, T> _flights = new(StringComparer.Ordinal);
+
+    /// <summary>Creates a storage with these limits; <see cref="AtomicLruOptions.SizeLimitInBytes"/> does not apply to references.</summary>
+    /// <param name="options">The limits and expiry settings; read once, here.</param>
+    /// <param name="timeProvider">Where time comes from; null for <see cref="TimeProvider.System"/>.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range (the message names it).</exception>
+    public AtomicLruStorage(AtomicLruOptions options, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _options = new AtomicLruOptions
+        {
+            MaxItems = options.MaxItems,
+            DefaultTtl = options.DefaultTtl,
+            ExpirationScanFrequency = options.ExpirationScanFrequency,
+        };
+        _engine = new LruEngine<string, T>(
+            _options.MaxItems, maxSize: null, timeProvider, _options.ExpirationScanFrequency, StringComparer.Ordinal);
+    }
+
+    /// <inheritdoc />
+    public int Count
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return _engine.Count;
+        }
+    }
+
+    internal LruEngine<string, T> Engine => _engine;
+
+    /// <inheritdoc />
+    public bool TryGet(string key, [MaybeNullWhen(false)] out T value)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return _engine.TryGet(key, out value);
+    }
+
+    /// <inheritdoc />
+    public void Set(string key, T value, TimeSpan? ttl = null)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        _engine.Set(key, value, _options.ResolveTtl(ttl), size: 0);
+    }
+
+    /// <inheritdoc />
+    public T GetOrAdd(string key, Func<string, T> factory, TimeSpan? ttl = null)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(factory);
+        TimeSpan resolvedTtl = _options.ResolveTtl(ttl);
+        if (_engine.TryGet(key, out T? value))
+        {
+            return value;
+        }
+
+        return _flights.Run(key, (this, factory, resolvedTtl), static (key, state) =>
+        {
+            (AtomicLruStorage<T> self, Func<string, T> factory, TimeSpan ttl) = state;
+            if (self._engine.TryGetUncounted(key, out T? stored))
+            {
+                return stored;
+            }
+
+            return self._engine.GetOrAdd(key, factory(key), ttl, size: 0);
+        });
+    }
+
+    /// <inheritdoc />
+    public ValueTask<T> GetOrAddAsync(string key, Func<string, CancellationToken, ValueTask<T>> factory,
+                                      TimeSpan? ttl = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(factory);
+        TimeSpan resolvedTtl = _options.ResolveTtl(ttl);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<T>(cancellationToken);
+        }
+
+        if (_engine.TryGet(key, out T? value))
+        {
+            return new ValueTask<T>(value);
+        }
+
+        return _flights.RunAsync(key, (this, factory, resolvedTtl), static async (key, state, token) =>
+        {
+            (AtomicLruStorage<T> self, Func<string, CancellationToken, ValueTask<T>> factory, TimeSpan ttl) = state;
+            if (self._engine.TryGetUncounted(key, out T? stored))
+            {
+                return stored;
+            }
+
+            T created = await factory(key, token).ConfigureAwait(false);
+            return self._engine.GetOrAdd(key, created, ttl, size: 0);
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public bool Remove(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return _engine.Remove(key);
+    }
+
+    /// <inheritdoc />
+    public bool ContainsKey(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return _engine.ContainsKey(key);
+    }
+
+    /// <inheritdoc />
+    public void Clear() => _engine.Clear();
+
+    /// <inheritdoc />
+    public AtomicLruStatistics GetStatistics()
+    {
+        EngineCounters counters = _engine.GetCounters();
+        return new AtomicLruStatistics
+        {
+            Hits = counters.Hits,
+            Misses = counters.Misses,
+            Count = counters.Count,
+            SizeInBytes = counters.Size,
+            CapacityEvictions = counters.CapacityEvictions,
+            Expirations = counters.Expirations,
+            Removals = counters.Removals,
+            Replacements = counters.Replacements,
+            ClearedEntries = counters.ClearedEntries,
+        };
+    }
+
+    /// <summary>Stops the background reclaim and drops every entry. Later calls throw <see cref="ObjectDisposedException"/>; disposing again does nothing.</summary>
+    public void Dispose()
+    {
+        Dispose(disposing: true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Releases the engine when <paramref name="disposing"/> is true.</summary>
+    /// <param name="disposing">True when called from <see cref="Dispose()"/>.</param>
+    protected virtual void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _engine.Dispose();
+        }
+    }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_engine.IsDisposed, this);
+}

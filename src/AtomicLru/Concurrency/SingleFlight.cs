@@ -1,0 +1,198 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace AtomicLru.Concurrency;
+
+/// <summary>
+/// Runs at most one producer per key at a time: the first caller for a key leads and runs the producer;
+/// callers that come while it runs wait for its result or its exception.
+/// </summary>
+/// <remarks>
+/// <para>A flight leaves the map before its result is published, and a producer must look in the cache
+/// before computing (the caller's producers do): so a caller that arrives after a flight ended either
+/// finds the stored value or starts a flight that finds it, and the factory does not run twice.</para>
+/// <para>Cancellation: an asynchronous producer gets a token of the flight's own, cancelled only when
+/// every waiter has given up. One caller's cancellation ends that caller's wait, never the others'.
+/// Synchronous callers cannot cancel, so a flight with one never is.</para>
+/// </remarks>
+internal sealed class SingleFlight<TKey, TResult>
+    where TKey : notnull
+{
+    private readonly ConcurrentDictionary<TKey, Flight> _flights;
+
+    internal SingleFlight(IEqualityComparer<TKey>? comparer = null)
+    {
+        _flights = new ConcurrentDictionary<TKey, Flight>(comparer);
+    }
+
+    /// <summary>Flights running now (for tests).</summary>
+    internal int Count => _flights.Count;
+
+    internal TResult Run<TState>(TKey key, TState state, Func<TKey, TState, TResult> produce)
+    {
+        while (true)
+        {
+            if (_flights.TryGetValue(key, out Flight? running))
+            {
+                if (running.TryJoin())
+                {
+                    return running.Completion.Task.GetAwaiter().GetResult();
+                }
+
+                _flights.TryRemove(new KeyValuePair<TKey, Flight>(key, running));
+                continue;
+            }
+
+            var flight = new Flight(cancellable: false);
+            if (!_flights.TryAdd(key, flight))
+            {
+                continue;
+            }
+
+            TResult result;
+            try
+            {
+                result = produce(key, state);
+            }
+            catch (Exception exception)
+            {
+                Fail(key, flight, exception);
+                throw;
+            }
+
+            _flights.TryRemove(new KeyValuePair<TKey, Flight>(key, flight));
+            flight.Completion.TrySetResult(result);
+            return result;
+        }
+    }
+
+    internal async ValueTask<TResult> RunAsync<TState>(
+        TKey key, TState state, Func<TKey, TState, CancellationToken, ValueTask<TResult>> produce, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (_flights.TryGetValue(key, out Flight? running))
+            {
+                if (running.TryJoin())
+                {
+                    return await WaitAsync(key, running, cancellationToken).ConfigureAwait(false);
+                }
+
+                _flights.TryRemove(new KeyValuePair<TKey, Flight>(key, running));
+                continue;
+            }
+
+            var flight = new Flight(cancellable: true);
+            if (!_flights.TryAdd(key, flight))
+            {
+                continue;
+            }
+
+            _ = LeadAsync(key, state, produce, flight);
+            return await WaitAsync(key, flight, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task LeadAsync<TState>(TKey key, TState state, Func<TKey, TState, CancellationToken, ValueTask<TResult>> produce, Flight flight)
+    {
+        TResult result;
+        try
+        {
+            result = await produce(key, state, flight.Token).ConfigureAwait(false);
+        }
+        catch (Exception exception)
+        {
+            Fail(key, flight, exception);
+            return;
+        }
+
+        _flights.TryRemove(new KeyValuePair<TKey, Flight>(key, flight));
+        flight.Completion.TrySetResult(result);
+    }
+
+    private async ValueTask<TResult> WaitAsync(TKey key, Flight flight, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await flight.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            if (flight.Leave())
+            {
+                _flights.TryRemove(new KeyValuePair<TKey, Flight>(key, flight));
+            }
+
+            throw;
+        }
+    }
+
+    private void Fail(TKey key, Flight flight, Exception exception)
+    {
+        _flights.TryRemove(new KeyValuePair<TKey, Flight>(key, flight));
+        if (exception is OperationCanceledException canceled && flight.Token.IsCancellationRequested)
+        {
+            flight.Completion.TrySetCanceled(canceled.CancellationToken);
+        }
+        else
+        {
+            flight.Completion.TrySetException(exception);
+        }
+
+        // The leader rethrows the exception itself; with no waiter, nobody else observes the task.
+        _ = flight.Completion.Task.Exception;
+    }
+
+    private sealed class Flight
+    {
+        private readonly Lock _gate = new();
+        private readonly CancellationTokenSource? _cancellation;
+        private int _waiters = 1; // the leader
+        private bool _abandoned;
+
+        internal Flight(bool cancellable)
+        {
+            _cancellation = cancellable ? new CancellationTokenSource() : null;
+        }
+
+        internal TaskCompletionSource<TResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        internal CancellationToken Token => _cancellation?.Token ?? CancellationToken.None;
+
+        internal bool TryJoin()
+        {
+            lock (_gate)
+            {
+                if (_abandoned)
+                {
+                    return false;
+                }
+
+                _waiters++;
+                return true;
+            }
+        }
+
+        /// <summary>A waiter gives up; true if it was the last one, which cancels the producer.</summary>
+        internal bool Leave()
+        {
+            lock (_gate)
+            {
+                _waiters--;
+                if (_waiters > 0 || Completion.Task.IsCompleted || _cancellation is null)
+                {
+                    return false;
+                }
+
+                _abandoned = true;
+            }
+
+            _cancellation.Cancel();
+            return true;
+        }
+    }
+}

@@ -1,0 +1,53 @@
+using System;
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Threading;
+
+namespace AtomicLru.Engine;
+
+/// <summary>
+/// The engine's time: monotonic timestamps of a <see cref="TimeProvider"/>, so that a wall-clock
+/// change never expires or revives entries, and tests drive it with a fake provider.
+/// </summary>
+internal sealed class EngineClock
+{
+    private readonly TimeProvider _provider;
+    private readonly bool _isSystem;
+
+    internal EngineClock(TimeProvider? provider)
+    {
+        _provider = provider ?? TimeProvider.System;
+        _isSystem = ReferenceEquals(_provider, TimeProvider.System);
+        TicksPerSecond = _provider.TimestampFrequency;
+        if (TicksPerSecond <= 0)
+        {
+            throw new ArgumentException("The TimeProvider's TimestampFrequency must be positive.", nameof(provider));
+        }
+    }
+
+    internal TimeProvider Provider => _provider;
+
+    /// <summary>Timestamp units per second.</summary>
+    internal long TicksPerSecond { get; }
+
+    /// <summary>The current timestamp; the system clock is read without a virtual call.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal long Now() => _isSystem ? Stopwatch.GetTimestamp() : _provider.GetTimestamp();
+
+    /// <summary>
+    /// The timestamp at which an entry stored at <paramref name="now"/> with this time to live expires,
+    /// or <see cref="Node{TKey,TValue}.Never"/> for <see cref="Timeout.InfiniteTimeSpan"/>. Saturates
+    /// instead of overflowing, so <see cref="TimeSpan.MaxValue"/> also means never.
+    /// </summary>
+    internal long ExpiryFrom(long now, TimeSpan ttl)
+    {
+        if (ttl == Timeout.InfiniteTimeSpan)
+        {
+            return long.MaxValue;
+        }
+
+        Int128 delta = (Int128)ttl.Ticks * TicksPerSecond / TimeSpan.TicksPerSecond;
+        Int128 expiresAt = now + Int128.Max(delta, 1);
+        return expiresAt >= long.MaxValue ? long.MaxValue : (long)expiresAt;
+    }
+}

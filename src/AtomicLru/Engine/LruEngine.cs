@@ -1,0 +1,540 @@
+// ┌──────────────────────────────────────────────────────────────────────────────────────────────┐
+// │ How the engine is built, and why it is safe                                                  │
+// └──────────────────────────────────────────────────────────────────────────────────────────────┘
+//
+// Every face of AtomicLru (AtomicLruStorage<T>, the serialized cache, IMemoryCache, IDistributedCache)
+// is this one engine: a hash table of nodes for lookups, an LRU list for recency, and a timer wheel for
+// expiry, with one policy lock (_lock) that every write takes and that no read needs.
+//
+// Reads (TryGet). A reader finds the node in the NodeTable without a lock (see NodeTable for why a
+// lock-free walk never misses a key that stays in the table), checks its expiry against the clock (a
+// clock read only for entries that have one) and reads the value. It then records the hit: it appends
+// the node to its thread's stripe of the ReadBuffer (one compare-and-swap on a cache line that only
+// threads of that stripe write) and bumps that stripe's hit counter. Nothing shared by all readers is
+// written, so reads scale with cores. When its stripe is full, the reader replays the stripe's records
+// into the LRU list under the lock if the lock is free (TryEnter); if another thread holds it, the
+// record is dropped. That is the only way recency is lost, and it needs two threads at once: in
+// sequential use the lock is always free, so every read reaches the LRU list, in order.
+// An expired entry found by a read is a miss, and the reader removes it under the lock (a write).
+//
+// Writes (Set, GetOrAdd's add, Remove, Clear) take the lock and, before deciding anything, (1) replay
+// every stripe's pending reads, so the LRU order they act on includes every read that completed before
+// the write, and (2) advance the timer wheel to now, which reclaims entries whose expiry has passed.
+// Then the write changes the table, the list and the wheel, and evicts from the cold end of the list
+// until the cache is within MaxItems and the size limit; the node just written is never the victim.
+// All of this happens before the lock is released, so once Set returns, Count <= MaxItems and
+// Size <= the size limit, under any concurrency. Removal notifications are collected under the lock and
+// delivered after it is released, so a listener may call back into the cache without deadlock.
+//
+// Overwrites. For reference-type values a Set on an existing key updates the node in place (no
+// allocation): it stores the value, then the expiry with a release write; a reader loads the expiry
+// first (acquire), then the value, so it never pairs a fresh expiry with a stale value. A reader that
+// pairs an old value with its old, unexpired expiry linearizes before the Set. Value-type values may be
+// wider than an atomic write, so for them an overwrite puts in a new node instead: a reader then sees
+// the old node or the new one, never a torn value.
+//
+// Expiry. The TimerWheel holds every node that has an expiry. Writes advance it, and so does a periodic
+// timer made from the TimeProvider (ExpirationScanFrequency), so expired entries are reclaimed within
+// about a second without waiting for a read or a write, and without a scan of the cache. A read never
+// returns an expired entry, whether or not the wheel has reached it yet.
+//
+// Linearizability. Every write happens entirely under the lock, so writes are totally ordered. A read's
+// result is the state at the moment it loaded the node (and its expiry): a hit means the key was present
+// then; a miss means the key's chain did not hold it at that moment. Recency updates from reads are the
+// only thing applied late, and they are applied before any write decides what to evict.
+//
+// Counters. Hits and misses are summed over the stripes; every other statistic is written under the
+// lock. Count and Size are fields written under the lock and read with a volatile load.
+
+using System;
+using System.Collections.Generic;
+using System.Diagnostics.CodeAnalysis;
+using System.Threading;
+
+namespace AtomicLru.Engine;
+
+/// <summary>The LRU/TTL engine behind every face of AtomicLru. See the header of this file for its design.</summary>
+internal sealed class LruEngine<TKey, TValue> : IDisposable
+    where TKey : notnull
+{
+    private readonly NodeTable<TKey, TValue> _table;
+    private readonly LruList<TKey, TValue> _lru = new();
+    private readonly ReadBuffer<TKey, TValue> _readBuffer = new();
+    private readonly TimerWheel<TKey, TValue> _wheel;
+    private readonly EngineClock _clock;
+    private readonly Lock _lock = new();
+    private readonly IRemovalListener<TKey, TValue>? _listener;
+    private readonly Action<Node<TKey, TValue>> _replayRead;
+    private readonly Action<Node<TKey, TValue>> _expire;
+    private readonly long _maxItems;
+    private readonly long _maxSize;
+    private ITimer? _timer;
+    private volatile bool _disposed;
+
+    // Under _lock.
+    private long _size;
+    private List<Removal<TKey, TValue>>? _pendingRemovals;
+    private long _capacityEvictions;
+    private long _expirations;
+    private long _removals;
+    private long _replacements;
+    private long _clearedEntries;
+
+    /// <param name="maxItems">Most entries held; null for no limit.</param>
+    /// <param name="maxSize">Most total <see cref="Node{TKey,TValue}.Size"/> held; null for no limit.</param>
+    /// <param name="timeProvider">Where time comes from; null for <see cref="TimeProvider.System"/>.</param>
+    /// <param name="expirationScanFrequency">How often the background timer reclaims expired entries.</param>
+    /// <param name="comparer">Key comparer; null for the default.</param>
+    /// <param name="listener">Told of every removal, outside the lock; null for nobody.</param>
+    internal LruEngine(
+        int? maxItems,
+        long? maxSize,
+        TimeProvider? timeProvider,
+        TimeSpan expirationScanFrequency,
+        IEqualityComparer<TKey>? comparer = null,
+        IRemovalListener<TKey, TValue>? listener = null)
+    {
+        _maxItems = maxItems ?? long.MaxValue;
+        _maxSize = maxSize ?? long.MaxValue;
+        _clock = new EngineClock(timeProvider);
+        _table = new NodeTable<TKey, TValue>(comparer);
+        _wheel = new TimerWheel<TKey, TValue>(_clock.TicksPerSecond, _clock.Now());
+        _listener = listener;
+        _replayRead = ReplayRead;
+        _expire = node => RemoveLocked(node, RemovalReason.Expired);
+        StartTimer(expirationScanFrequency);
+    }
+
+    internal EngineClock Clock => _clock;
+
+    /// <summary>Entries held, including expired ones the wheel has not reclaimed yet (at most a second late).</summary>
+    internal int Count => _table.Count;
+
+    /// <summary>Sum of the sizes of the entries held.</summary>
+    internal long Size => Volatile.Read(ref _size);
+
+    internal bool IsDisposed => _disposed;
+
+    /// <summary>Looks a key up without a lock; a hit refreshes recency and counts as a hit, a miss as a miss.</summary>
+    internal bool TryGet(TKey key, [MaybeNullWhen(false)] out TValue value) => TryGetCore(key, out value, countStatistics: true);
+
+    /// <summary>Like <see cref="TryGet"/>, but leaves the hit and miss counters alone.</summary>
+    internal bool TryGetUncounted(TKey key, [MaybeNullWhen(false)] out TValue value) => TryGetCore(key, out value, countStatistics: false);
+
+    private bool TryGetCore(TKey key, [MaybeNullWhen(false)] out TValue value, bool countStatistics)
+    {
+        ThrowIfDisposed();
+        Node<TKey, TValue>? node = _table.Find(key, _table.GetHash(key));
+        if (node is not null)
+        {
+            long expiresAt = Volatile.Read(ref node.ExpiresAt);
+            if (expiresAt == Node<TKey, TValue>.Never || _clock.Now() < expiresAt)
+            {
+                value = node.Value;
+                RecordRead(node, countStatistics);
+                return true;
+            }
+
+            RemoveExpired(node);
+        }
+
+        if (countStatistics)
+        {
+            Interlocked.Increment(ref _readBuffer.Current.Counters.Misses);
+        }
+
+        value = default;
+        return false;
+    }
+
+    /// <summary>True if the key has an unexpired entry. Leaves recency and statistics alone.</summary>
+    internal bool ContainsKey(TKey key)
+    {
+        ThrowIfDisposed();
+        Node<TKey, TValue>? node = _table.Find(key, _table.GetHash(key));
+        if (node is null)
+        {
+            return false;
+        }
+
+        long expiresAt = Volatile.Read(ref node.ExpiresAt);
+        return expiresAt == Node<TKey, TValue>.Never || _clock.Now() < expiresAt;
+    }
+
+    private void RecordRead(Node<TKey, TValue> node, bool countStatistics)
+    {
+        ReadBuffer<TKey, TValue>.Stripe stripe = _readBuffer.Current;
+        if (countStatistics)
+        {
+            Interlocked.Increment(ref stripe.Counters.Hits);
+        }
+
+        if (stripe.TryAppend(node) == ReadBuffer<TKey, TValue>.AppendResult.Full && _lock.TryEnter())
+        {
+            try
+            {
+                _readBuffer.Drain(_replayRead);
+            }
+            finally
+            {
+                _lock.Exit();
+            }
+
+            stripe.TryAppend(node);
+        }
+    }
+
+    private void ReplayRead(Node<TKey, TValue> node)
+    {
+        if (node.IsLinked)
+        {
+            _lru.MoveToFirst(node);
+        }
+    }
+
+    /// <summary>
+    /// Stores a value, making the key the most recent, then evicts least recently used entries until the
+    /// limits hold again. <paramref name="ttl"/> is positive or <see cref="Timeout.InfiniteTimeSpan"/>.
+    /// </summary>
+    internal void Set(TKey key, TValue value, TimeSpan ttl, long size)
+    {
+        ThrowIfDisposed();
+        int hash = _table.GetHash(key);
+        _lock.Enter();
+        try
+        {
+            long now = MaintainLocked();
+            long expiresAt = _clock.ExpiryFrom(now, ttl);
+            Node<TKey, TValue>? node = _table.FindLocked(key, hash);
+            if (node is not null && !typeof(TValue).IsValueType)
+            {
+                RecordRemovalLocked(node.Key, node.Value, node.ExpiresAt <= now ? RemovalReason.Expired : RemovalReason.Replaced);
+                Volatile.Write(ref _size, _size + size - node.Size);
+                node.Size = size;
+                node.Value = value;
+                Volatile.Write(ref node.ExpiresAt, expiresAt);
+                TimerWheel<TKey, TValue>.Unschedule(node);
+                if (expiresAt != Node<TKey, TValue>.Never)
+                {
+                    _wheel.Schedule(node);
+                }
+
+                _lru.MoveToFirst(node);
+            }
+            else
+            {
+                if (node is not null)
+                {
+                    RemoveLocked(node, node.ExpiresAt <= now ? RemovalReason.Expired : RemovalReason.Replaced);
+                }
+
+                node = AddLocked(key, hash, value, expiresAt, size);
+            }
+
+            EvictLocked(node);
+        }
+        finally
+        {
+            ExitAndNotify();
+        }
+    }
+
+    /// <summary>
+    /// Returns the unexpired value under the key (refreshing its recency) if there is one; otherwise
+    /// stores <paramref name="value"/> as <see cref="Set"/> does and returns it.
+    /// </summary>
+    internal TValue GetOrAdd(TKey key, TValue value, TimeSpan ttl, long size)
+    {
+        ThrowIfDisposed();
+        int hash = _table.GetHash(key);
+        _lock.Enter();
+        try
+        {
+            long now = MaintainLocked();
+            Node<TKey, TValue>? node = _table.FindLocked(key, hash);
+            if (node is not null)
+            {
+                if (node.ExpiresAt > now)
+                {
+                    _lru.MoveToFirst(node);
+                    return node.Value;
+                }
+
+                RemoveLocked(node, RemovalReason.Expired);
+            }
+
+            node = AddLocked(key, hash, value, _clock.ExpiryFrom(now, ttl), size);
+            EvictLocked(node);
+            return value;
+        }
+        finally
+        {
+            ExitAndNotify();
+        }
+    }
+
+    /// <summary>Removes the key's entry; true if there was an unexpired one.</summary>
+    internal bool Remove(TKey key)
+    {
+        ThrowIfDisposed();
+        int hash = _table.GetHash(key);
+        _lock.Enter();
+        try
+        {
+            long now = MaintainLocked();
+            Node<TKey, TValue>? node = _table.FindLocked(key, hash);
+            if (node is null)
+            {
+                return false;
+            }
+
+            bool live = node.ExpiresAt > now;
+            RemoveLocked(node, live ? RemovalReason.Removed : RemovalReason.Expired);
+            return live;
+        }
+        finally
+        {
+            ExitAndNotify();
+        }
+    }
+
+    /// <summary>Removes every entry (each reported as cleared).</summary>
+    internal void Clear()
+    {
+        ThrowIfDisposed();
+        _lock.Enter();
+        try
+        {
+            ClearLocked(report: true);
+        }
+        finally
+        {
+            ExitAndNotify();
+        }
+    }
+
+    /// <summary>Replays pending reads and reclaims expired entries now; the background timer calls this.</summary>
+    internal void RunMaintenance()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _lock.Enter();
+        try
+        {
+            MaintainLocked();
+        }
+        finally
+        {
+            ExitAndNotify();
+        }
+    }
+
+    internal EngineCounters GetCounters()
+    {
+        ThrowIfDisposed();
+        return new EngineCounters(
+            Hits: _readBuffer.TotalHits(),
+            Misses: _readBuffer.TotalMisses(),
+            Count: Count,
+            Size: Size,
+            CapacityEvictions: Volatile.Read(ref _capacityEvictions),
+            Expirations: Volatile.Read(ref _expirations),
+            Removals: Volatile.Read(ref _removals),
+            Replacements: Volatile.Read(ref _replacements),
+            ClearedEntries: Volatile.Read(ref _clearedEntries));
+    }
+
+    /// <summary>Stops the background timer and drops every entry (without notifications). Idempotent.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _lock.Enter();
+        try
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            _timer?.Dispose();
+            _timer = null;
+            ClearLocked(report: false);
+        }
+        finally
+        {
+            _lock.Exit();
+        }
+    }
+
+    private void RemoveExpired(Node<TKey, TValue> node)
+    {
+        _lock.Enter();
+        try
+        {
+            // The node may have been removed or overwritten with a new expiry since the reader saw it.
+            if (node.IsLinked && node.ExpiresAt <= _clock.Now())
+            {
+                RemoveLocked(node, RemovalReason.Expired);
+            }
+        }
+        finally
+        {
+            ExitAndNotify();
+        }
+    }
+
+    /// <summary>Replays pending reads and advances the wheel: what every write does before deciding anything.</summary>
+    private long MaintainLocked()
+    {
+        _readBuffer.Drain(_replayRead);
+        long now = _clock.Now();
+        _wheel.Advance(now, _expire);
+        return now;
+    }
+
+    private Node<TKey, TValue> AddLocked(TKey key, int hash, TValue value, long expiresAt, long size)
+    {
+        var node = new Node<TKey, TValue>(key, hash, value, expiresAt, size);
+        _table.Add(node);
+        _lru.AddFirst(node);
+        if (expiresAt != Node<TKey, TValue>.Never)
+        {
+            _wheel.Schedule(node);
+        }
+
+        Volatile.Write(ref _size, _size + size);
+        return node;
+    }
+
+    /// <summary>Evicts from the cold end until both limits hold; never <paramref name="keep"/>.</summary>
+    private void EvictLocked(Node<TKey, TValue> keep)
+    {
+        while (_table.Count > _maxItems || _size > _maxSize)
+        {
+            Node<TKey, TValue>? victim = _lru.Last;
+            if (ReferenceEquals(victim, keep))
+            {
+                victim = _lru.Previous(victim);
+            }
+
+            if (victim is null)
+            {
+                break;
+            }
+
+            RemoveLocked(victim, RemovalReason.Capacity);
+        }
+    }
+
+    private void RemoveLocked(Node<TKey, TValue> node, RemovalReason reason)
+    {
+        _table.Remove(node);
+        LruList<TKey, TValue>.Remove(node);
+        TimerWheel<TKey, TValue>.Unschedule(node);
+        Volatile.Write(ref _size, _size - node.Size);
+        RecordRemovalLocked(node.Key, node.Value, reason);
+    }
+
+    private void RecordRemovalLocked(TKey key, TValue value, RemovalReason reason)
+    {
+        switch (reason)
+        {
+            case RemovalReason.Capacity: _capacityEvictions++; break;
+            case RemovalReason.Expired: _expirations++; break;
+            case RemovalReason.Removed: _removals++; break;
+            case RemovalReason.Replaced: _replacements++; break;
+            case RemovalReason.Cleared: _clearedEntries++; break;
+        }
+
+        if (_listener is not null)
+        {
+            (_pendingRemovals ??= []).Add(new Removal<TKey, TValue>(key, value, reason));
+        }
+    }
+
+    private void ClearLocked(bool report)
+    {
+        _readBuffer.Discard();
+        _lru.Clear(report ? node => RecordRemovalLocked(node.Key, node.Value, RemovalReason.Cleared) : static _ => { });
+        _wheel.Clear();
+        _table.Clear();
+        Volatile.Write(ref _size, 0);
+    }
+
+    /// <summary>Releases the lock, then tells the listener what the locked section removed.</summary>
+    private void ExitAndNotify()
+    {
+        List<Removal<TKey, TValue>>? removals = _pendingRemovals;
+        _pendingRemovals = null;
+        _lock.Exit();
+        if (removals is not null)
+        {
+            foreach (Removal<TKey, TValue> removal in removals)
+            {
+                _listener!.OnRemoved(removal.Key, removal.Value, removal.Reason);
+            }
+        }
+    }
+
+    private void StartTimer(TimeSpan period)
+    {
+        // The timer holds the engine weakly, so an engine dropped without Dispose can still be collected;
+        // its timer then disposes itself on its next tick. No ExecutionContext flows into the callbacks.
+        var state = new TimerState(this);
+        bool restoreFlow = !ExecutionContext.IsFlowSuppressed();
+        if (restoreFlow)
+        {
+            ExecutionContext.SuppressFlow();
+        }
+
+        try
+        {
+            _timer = state.Timer = _clock.Provider.CreateTimer(static s => ((TimerState)s!).Tick(), state, period, period);
+        }
+        finally
+        {
+            if (restoreFlow)
+            {
+                ExecutionContext.RestoreFlow();
+            }
+        }
+    }
+
+    private sealed class TimerState(LruEngine<TKey, TValue> engine)
+    {
+        private readonly WeakReference<LruEngine<TKey, TValue>> _engine = new(engine);
+
+        internal ITimer? Timer { get; set; }
+
+        internal void Tick()
+        {
+            if (_engine.TryGetTarget(out LruEngine<TKey, TValue>? target))
+            {
+                target.RunMaintenance();
+            }
+            else
+            {
+                Timer?.Dispose();
+            }
+        }
+    }
+
+    private void ThrowIfDisposed()
+    {
+        if (_disposed)
+        {
+            ThrowDisposed();
+        }
+    }
+
+    [DoesNotReturn]
+    private void ThrowDisposed() => throw new ObjectDisposedException(GetType().Name);
+}

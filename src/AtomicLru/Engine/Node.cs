@@ -1,0 +1,60 @@
+namespace AtomicLru.Engine;
+
+/// <summary>
+/// One cache entry. A node is at once a link in its hash chain, in the LRU list and (when it has an
+/// expiry) in a timer-wheel bucket, so an entry costs one object and no wrapper allocations.
+/// </summary>
+/// <remarks>
+/// Field ownership: <see cref="Key"/> and <see cref="Hash"/> never change. Every other field is written
+/// only under the engine's policy lock. Readers without the lock read <see cref="HashNext"/> (to walk a
+/// chain), <see cref="ExpiresAt"/> and then <see cref="Value"/>: writers store the value before the expiry,
+/// with a release write on the expiry, so a reader that sees a fresh expiry sees the value stored with it.
+/// </remarks>
+internal sealed class Node<TKey, TValue>
+    where TKey : notnull
+{
+    /// <summary>The expiry of an entry that never expires.</summary>
+    internal const long Never = long.MaxValue;
+
+    internal readonly TKey Key;
+    internal readonly int Hash;
+    internal TValue Value;
+
+    /// <summary>Timestamp (in the engine clock's units) from which the entry is expired; <see cref="Never"/> if none.</summary>
+    internal long ExpiresAt;
+
+    /// <summary>What the entry charges against the size limit.</summary>
+    internal long Size;
+
+    /// <summary>Next node in the hash chain. Kept intact after removal, so that a reader on it walks on.</summary>
+    internal Node<TKey, TValue>? HashNext;
+
+    /// <summary>LRU links; both null once the node has left the cache (this is how a stale read record is recognised).</summary>
+    internal Node<TKey, TValue>? LruPrev;
+    internal Node<TKey, TValue>? LruNext;
+
+    /// <summary>Timer-wheel links; null while the node is in no bucket.</summary>
+    internal Node<TKey, TValue>? WheelPrev;
+    internal Node<TKey, TValue>? WheelNext;
+
+    internal Node(TKey key, int hash, TValue value, long expiresAt, long size)
+    {
+        Key = key;
+        Hash = hash;
+        Value = value;
+        ExpiresAt = expiresAt;
+        Size = size;
+    }
+
+    /// <summary>Creates a sentinel: the head of a circular list, never stored in the table.</summary>
+    internal static Node<TKey, TValue> CreateSentinel()
+    {
+        var sentinel = new Node<TKey, TValue>(default!, 0, default!, Never, 0);
+        sentinel.LruPrev = sentinel.LruNext = sentinel;
+        sentinel.WheelPrev = sentinel.WheelNext = sentinel;
+        return sentinel;
+    }
+
+    /// <summary>True while the node is in the cache (linked in the LRU list).</summary>
+    internal bool IsLinked => LruNext is not null;
+}

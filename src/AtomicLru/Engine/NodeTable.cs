@@ -1,0 +1,185 @@
+using System.Collections.Generic;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Threading;
+
+namespace AtomicLru.Engine;
+
+/// <summary>
+/// A hash table of nodes with one writer at a time (the engine's policy lock) and any number of
+/// readers that take no lock.
+/// </summary>
+/// <remarks>
+/// <para>Chains are intrusive (<see cref="Node{TKey,TValue}.HashNext"/>), so an entry costs no table
+/// allocation of its own. Writers publish with release writes; a reader walks a chain with plain loads.</para>
+/// <para>Why a reader is safe: an insert puts a fully built node at the head of its chain. A removal
+/// makes the predecessor skip the node but leaves the node's own <c>HashNext</c> alone, so a reader that
+/// stands on a removed node still reaches every live node behind it. A reader therefore never misses a key
+/// that stayed in the table for the whole of its lookup, except while a resize relinks nodes into a new
+/// bucket array: a resize makes the version odd while it works and even again after, and a reader that
+/// missed during one (version changed or odd) looks again. A hit never needs a second look.</para>
+/// </remarks>
+internal sealed class NodeTable<TKey, TValue>
+    where TKey : notnull
+{
+    private const int InitialBuckets = 16;
+
+    private readonly IEqualityComparer<TKey>? _comparer;
+    private Node<TKey, TValue>?[] _buckets = new Node<TKey, TValue>?[InitialBuckets];
+    private int _version;
+    private int _count;
+
+    /// <param name="comparer">The key comparer; null means <see cref="EqualityComparer{T}.Default"/>.</param>
+    internal NodeTable(IEqualityComparer<TKey>? comparer)
+    {
+        // Value-type keys with the default comparer are compared through EqualityComparer<TKey>.Default,
+        // which the JIT devirtualizes; reference-type keys always go through the stored comparer.
+        if (typeof(TKey).IsValueType)
+        {
+            _comparer = comparer is null || ReferenceEquals(comparer, EqualityComparer<TKey>.Default) ? null : comparer;
+        }
+        else
+        {
+            _comparer = comparer ?? EqualityComparer<TKey>.Default;
+        }
+    }
+
+    /// <summary>Entries in the table. Written under the lock.</summary>
+    internal int Count => Volatile.Read(ref _count);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal int GetHash(TKey key)
+    {
+        if (typeof(TKey).IsValueType && _comparer is null)
+        {
+            return EqualityComparer<TKey>.Default.GetHashCode(key);
+        }
+
+        return _comparer!.GetHashCode(key);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool KeyEquals(TKey a, TKey b)
+    {
+        if (typeof(TKey).IsValueType && _comparer is null)
+        {
+            return EqualityComparer<TKey>.Default.Equals(a, b);
+        }
+
+        return _comparer!.Equals(a, b);
+    }
+
+    /// <summary>Fibonacci hashing: the top bits of hash × 2^32/φ pick the bucket, so weak hash codes
+    /// (sequential integers, pointers) still spread over a power-of-two table.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int BucketIndex(int hash, int bucketCount)
+        => (int)(((uint)hash * 0x9E3779B9u) >> (32 - BitOperations.TrailingZeroCount(bucketCount)));
+
+    /// <summary>Finds the node for a key without taking a lock.</summary>
+    internal Node<TKey, TValue>? Find(TKey key, int hash)
+    {
+        while (true)
+        {
+            int version = Volatile.Read(ref _version);
+            Node<TKey, TValue>?[] buckets = Volatile.Read(ref _buckets);
+            Node<TKey, TValue>? node = Volatile.Read(ref buckets[BucketIndex(hash, buckets.Length)]);
+            while (node is not null)
+            {
+                if (node.Hash == hash && KeyEquals(node.Key, key))
+                {
+                    return node;
+                }
+
+                node = Volatile.Read(ref node.HashNext);
+            }
+
+            // Order the chain reads before the version check (a plain load may otherwise be satisfied late).
+            Interlocked.MemoryBarrier();
+            if ((version & 1) == 0 && Volatile.Read(ref _version) == version)
+            {
+                return null;
+            }
+
+            WaitForResize();
+        }
+    }
+
+    private void WaitForResize()
+    {
+        var spinner = new SpinWait();
+        while ((Volatile.Read(ref _version) & 1) != 0)
+        {
+            spinner.SpinOnce();
+        }
+    }
+
+    /// <summary>Finds the node for a key; the caller holds the lock, so no resize can run.</summary>
+    internal Node<TKey, TValue>? FindLocked(TKey key, int hash)
+    {
+        Node<TKey, TValue>? node = _buckets[BucketIndex(hash, _buckets.Length)];
+        while (node is not null && (node.Hash != hash || !KeyEquals(node.Key, key)))
+        {
+            node = node.HashNext;
+        }
+
+        return node;
+    }
+
+    /// <summary>Adds a node whose key is not in the table. Caller holds the lock.</summary>
+    internal void Add(Node<TKey, TValue> node)
+    {
+        Node<TKey, TValue>?[] buckets = _buckets;
+        ref Node<TKey, TValue>? head = ref buckets[BucketIndex(node.Hash, buckets.Length)];
+        node.HashNext = head;
+        Volatile.Write(ref head, node);
+        int count = _count + 1;
+        Volatile.Write(ref _count, count);
+        if (count > buckets.Length && buckets.Length < (1 << 30))
+        {
+            Resize(buckets.Length * 2);
+        }
+    }
+
+    /// <summary>Unlinks a node from its chain. Caller holds the lock; the node must be in the table.</summary>
+    internal void Remove(Node<TKey, TValue> node)
+    {
+        ref Node<TKey, TValue>? link = ref _buckets[BucketIndex(node.Hash, _buckets.Length)];
+        while (!ReferenceEquals(link, node))
+        {
+            link = ref link!.HashNext;
+        }
+
+        Volatile.Write(ref link, node.HashNext);
+        Volatile.Write(ref _count, _count - 1);
+    }
+
+    /// <summary>Forgets every node. Readers still on the old array finish their lookups on it.</summary>
+    internal void Clear()
+    {
+        Volatile.Write(ref _buckets, new Node<TKey, TValue>?[InitialBuckets]);
+        Volatile.Write(ref _count, 0);
+    }
+
+    private void Resize(int newLength)
+    {
+        Node<TKey, TValue>?[] old = _buckets;
+        var buckets = new Node<TKey, TValue>?[newLength];
+
+        Interlocked.Increment(ref _version); // odd: a reader that misses now looks again
+        foreach (Node<TKey, TValue>? first in old)
+        {
+            Node<TKey, TValue>? node = first;
+            while (node is not null)
+            {
+                Node<TKey, TValue>? next = node.HashNext;
+                ref Node<TKey, TValue>? head = ref buckets[BucketIndex(node.Hash, newLength)];
+                Volatile.Write(ref node.HashNext, head);
+                head = node;
+                node = next;
+            }
+        }
+
+        Volatile.Write(ref _buckets, buckets);
+        Interlocked.Increment(ref _version);
+    }
+}

@@ -1,0 +1,170 @@
+using System;
+
+namespace AtomicLru.Engine;
+
+/// <summary>
+/// A hierarchical timer wheel: every entry with an expiry sits in one bucket, found in O(1) from its
+/// expiry time, and the wheel's clock hand visits only the buckets whose time has come.
+/// Used only under the policy lock.
+/// </summary>
+/// <remarks>
+/// <para>Level 0 has 64 buckets of one second; each level above has buckets as wide as the whole level
+/// below (64 s, 68 min, 36 h), and the last level is a single overflow bucket. An entry goes to the
+/// lowest level whose horizon covers its remaining time. When the clock moves past a bucket, the bucket's
+/// entries are either expired (their time has passed) or scheduled again, which drops them to a finer
+/// level. An entry is moved at most once per level, so reclaiming it costs O(1) however large the cache.</para>
+/// <para>Resolution: an entry is reclaimed once the clock has entered the second after the one its expiry
+/// falls in, so at most one second late (reads check the exact expiry and never return an expired entry).
+/// Times are engine-clock timestamps; a level's bucket width is a whole number of seconds in those units.</para>
+/// </remarks>
+internal sealed class TimerWheel<TKey, TValue>
+    where TKey : notnull
+{
+    private static readonly int[] BucketsPerLevel = [64, 64, 32, 16, 1];
+
+    private readonly Node<TKey, TValue>[][] _levels;
+
+    /// <summary>Width of one bucket on each level, in timestamp units.</summary>
+    private readonly long[] _spans;
+
+    /// <summary>The time up to which the wheel has been advanced.</summary>
+    private long _time;
+
+    /// <summary>The first timestamp of the next level-0 bucket: advancing to any earlier time has nothing to do.</summary>
+    private long _nextTickAt;
+
+    internal TimerWheel(long ticksPerSecond, long now)
+    {
+        _levels = new Node<TKey, TValue>[BucketsPerLevel.Length][];
+        _spans = new long[BucketsPerLevel.Length + 1];
+        long span = ticksPerSecond;
+        for (int level = 0; level < BucketsPerLevel.Length; level++)
+        {
+            _spans[level] = span;
+            var buckets = new Node<TKey, TValue>[BucketsPerLevel[level]];
+            for (int i = 0; i < buckets.Length; i++)
+            {
+                buckets[i] = Node<TKey, TValue>.CreateSentinel();
+            }
+
+            _levels[level] = buckets;
+            span = checked(span * BucketsPerLevel[level]);
+        }
+
+        _spans[BucketsPerLevel.Length] = long.MaxValue;
+        _time = now;
+        _nextTickAt = NextTick(now);
+    }
+
+    private long NextTick(long now) => now >= long.MaxValue - _spans[0] ? long.MaxValue : ((now / _spans[0]) + 1) * _spans[0];
+
+    /// <summary>Puts a node with an expiry into the bucket that covers it.</summary>
+    internal void Schedule(Node<TKey, TValue> node)
+    {
+        // An expiry already behind the hand goes to the current bucket, which the next tick visits.
+        long expiresAt = Math.Max(node.ExpiresAt, _time);
+        long remaining = expiresAt - _time;
+        int level = 0;
+        while (remaining >= _spans[level + 1])
+        {
+            level++;
+        }
+
+        Node<TKey, TValue>[] buckets = _levels[level];
+        Node<TKey, TValue> sentinel = buckets[(int)((expiresAt / _spans[level]) & (buckets.Length - 1))];
+        Node<TKey, TValue> last = sentinel.WheelPrev!;
+        node.WheelNext = sentinel;
+        node.WheelPrev = last;
+        last.WheelNext = node;
+        sentinel.WheelPrev = node;
+    }
+
+    /// <summary>Takes a node out of its bucket, if it is in one.</summary>
+    internal static void Unschedule(Node<TKey, TValue> node)
+    {
+        if (node.WheelNext is null)
+        {
+            return;
+        }
+
+        node.WheelPrev!.WheelNext = node.WheelNext;
+        node.WheelNext.WheelPrev = node.WheelPrev;
+        node.WheelPrev = null;
+        node.WheelNext = null;
+    }
+
+    /// <summary>
+    /// Moves the clock hand to <paramref name="now"/>, handing every node whose expiry has passed to
+    /// <paramref name="expire"/> (already out of the wheel) and scheduling the others of the visited buckets again.
+    /// </summary>
+    internal void Advance(long now, Action<Node<TKey, TValue>> expire)
+    {
+        long previous = _time;
+        if (now <= previous)
+        {
+            return;
+        }
+
+        _time = now;
+        if (now < _nextTickAt)
+        {
+            return;
+        }
+
+        _nextTickAt = NextTick(now);
+        for (int level = 0; level < _levels.Length; level++)
+        {
+            long previousTicks = previous / _spans[level];
+            long currentTicks = now / _spans[level];
+            if (currentTicks == previousTicks)
+            {
+                break; // no coarser level has moved either
+            }
+
+            Node<TKey, TValue>[] buckets = _levels[level];
+            int mask = buckets.Length - 1;
+            long steps = Math.Min(currentTicks - previousTicks + 1, buckets.Length);
+            for (long i = 0; i < steps; i++)
+            {
+                Node<TKey, TValue> sentinel = buckets[(int)((previousTicks + i) & mask)];
+                Node<TKey, TValue>? node = sentinel.WheelNext!;
+                if (ReferenceEquals(node, sentinel))
+                {
+                    continue;
+                }
+
+                // Detach the whole bucket first: nodes scheduled again may land in this same bucket.
+                sentinel.WheelPrev!.WheelNext = null;
+                sentinel.WheelPrev = sentinel.WheelNext = sentinel;
+                while (node is not null)
+                {
+                    Node<TKey, TValue>? next = node.WheelNext;
+                    node.WheelPrev = null;
+                    node.WheelNext = null;
+                    if (node.ExpiresAt <= now)
+                    {
+                        expire(node);
+                    }
+                    else
+                    {
+                        Schedule(node);
+                    }
+
+                    node = next;
+                }
+            }
+        }
+    }
+
+    /// <summary>Empties every bucket; the caller is dropping all the nodes, so their links are left as they are.</summary>
+    internal void Clear()
+    {
+        foreach (Node<TKey, TValue>[] buckets in _levels)
+        {
+            foreach (Node<TKey, TValue> sentinel in buckets)
+            {
+                sentinel.WheelPrev = sentinel.WheelNext = sentinel;
+            }
+        }
+    }
+}
