@@ -20,8 +20,9 @@
 // Writes (Set, GetOrAdd's add, Remove, Clear) take the lock and, before deciding anything, (1) replay
 // every stripe's pending reads, so the LRU order they act on includes every read that completed before
 // the write, and (2) advance the timer wheel to now, which reclaims entries whose expiry has passed.
-// Then the write changes the table, the list and the wheel, and evicts from the cold end of the list
-// until the cache is within MaxItems and the size limit; the node just written is never the victim.
+// Then the write evicts from the cold end of the list until what it adds fits within MaxItems and the
+// size limit (the entry being written is never the victim), and only then changes the table, the list
+// and the wheel, so that even a lock-free reader of Count never sees a limit exceeded.
 // All of this happens before the lock is released, so once Set returns, Count <= MaxItems and
 // Size <= the size limit, under any concurrency. Removal notifications are collected under the lock and
 // delivered after it is released, so a listener may call back into the cache without deadlock.
@@ -208,6 +209,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
             Node<TKey, TValue>? node = _table.FindLocked(key, hash);
             if (node is not null && !typeof(TValue).IsValueType)
             {
+                MakeRoomLocked(0, size - node.Size, keep: node);
                 RecordRemovalLocked(node.Key, node.Value, node.ExpiresAt <= now ? RemovalReason.Expired : RemovalReason.Replaced);
                 Volatile.Write(ref _size, _size + size - node.Size);
                 node.Size = size;
@@ -228,10 +230,9 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
                     RemoveLocked(node, node.ExpiresAt <= now ? RemovalReason.Expired : RemovalReason.Replaced);
                 }
 
-                node = AddLocked(key, hash, value, expiresAt, size);
+                MakeRoomLocked(1, size, keep: null);
+                AddLocked(key, hash, value, expiresAt, size);
             }
-
-            EvictLocked(node);
         }
         finally
         {
@@ -263,8 +264,8 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
                 RemoveLocked(node, RemovalReason.Expired);
             }
 
-            node = AddLocked(key, hash, value, _clock.ExpiryFrom(now, ttl), size);
-            EvictLocked(node);
+            MakeRoomLocked(1, size, keep: null);
+            AddLocked(key, hash, value, _clock.ExpiryFrom(now, ttl), size);
             return value;
         }
         finally
@@ -316,7 +317,10 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
     /// <summary>Replays pending reads and reclaims expired entries now; the background timer calls this.</summary>
     internal void RunMaintenance()
     {
-        if (_disposed)
+        // A TimeProvider may run due timers on whichever thread reads its clock (FakeTimeProvider does),
+        // so this can be called on a thread that is already inside a locked section, reading the clock.
+        // The lock is reentrant: maintaining here would change the structures under that section's feet.
+        if (_disposed || _lock.IsHeldByCurrentThread)
         {
             return;
         }
@@ -374,6 +378,46 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
         }
     }
 
+    /// <summary>
+    /// Walks every structure under the lock and throws if they disagree: for tests, after concurrent runs.
+    /// O(n); never called by the product.
+    /// </summary>
+    internal void CheckInvariants()
+    {
+        _lock.Enter();
+        try
+        {
+            int linked = 0;
+            long size = 0;
+            var seen = new HashSet<Node<TKey, TValue>>(ReferenceEqualityComparer.Instance);
+            for (Node<TKey, TValue>? node = _lru.Last; node is not null; node = _lru.Previous(node))
+            {
+                linked++;
+                size += node.Size;
+                Assert(seen.Add(node), "a node appears twice in the LRU list");
+                Assert(ReferenceEquals(_table.FindLocked(node.Key, node.Hash), node), "a listed node is not the table's node for its key");
+                Assert((node.WheelNext is not null) == (node.ExpiresAt != Node<TKey, TValue>.Never), "a node with an expiry is not in the wheel, or one without is");
+            }
+
+            Assert(linked == _table.Count, $"the LRU list holds {linked} nodes, the table counts {_table.Count}");
+            Assert(size == _size, $"node sizes add up to {size}, the engine counts {_size}");
+            Assert(_table.Count <= _maxItems, $"{_table.Count} entries exceed MaxItems {_maxItems}");
+            Assert(_size <= _maxSize, $"{_size} exceeds the size limit {_maxSize}");
+        }
+        finally
+        {
+            _lock.Exit();
+        }
+
+        static void Assert(bool condition, string message)
+        {
+            if (!condition)
+            {
+                throw new InvalidOperationException("Engine invariant broken: " + message);
+            }
+        }
+    }
+
     private void RemoveExpired(Node<TKey, TValue> node)
     {
         _lock.Enter();
@@ -400,7 +444,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
         return now;
     }
 
-    private Node<TKey, TValue> AddLocked(TKey key, int hash, TValue value, long expiresAt, long size)
+    private void AddLocked(TKey key, int hash, TValue value, long expiresAt, long size)
     {
         var node = new Node<TKey, TValue>(key, hash, value, expiresAt, size);
         _table.Add(node);
@@ -411,16 +455,19 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
         }
 
         Volatile.Write(ref _size, _size + size);
-        return node;
     }
 
-    /// <summary>Evicts from the cold end until both limits hold; never <paramref name="keep"/>.</summary>
-    private void EvictLocked(Node<TKey, TValue> keep)
+    /// <summary>
+    /// Evicts from the cold end, never <paramref name="keep"/>, until <paramref name="entries"/> more
+    /// entries and <paramref name="bytes"/> more size fit within the limits. Room is made before the write
+    /// lands, so a reader of Count or Size never sees them over a limit, not even for an instant.
+    /// </summary>
+    private void MakeRoomLocked(int entries, long bytes, Node<TKey, TValue>? keep)
     {
-        while (_table.Count > _maxItems || _size > _maxSize)
+        while (_table.Count + entries > _maxItems || _size + bytes > _maxSize)
         {
             Node<TKey, TValue>? victim = _lru.Last;
-            if (ReferenceEquals(victim, keep))
+            if (victim is not null && ReferenceEquals(victim, keep))
             {
                 victim = _lru.Previous(victim);
             }

@@ -1,0 +1,218 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using AtomicLru.Engine;
+using Microsoft.Extensions.Time.Testing;
+
+namespace AtomicLru.Tests;
+
+/// <summary>The engine under the faces: notifications, expiry across the wheel's levels, keys that are not strings.</summary>
+public sealed class EngineTests
+{
+    private sealed class RecordingListener : IRemovalListener<string, string>
+    {
+        public List<(string Key, string Value, RemovalReason Reason)> Removals { get; } = [];
+
+        public Action<string>? OnRemovedCallback { get; set; }
+
+        public void OnRemoved(string key, string value, RemovalReason reason)
+        {
+            Removals.Add((key, value, reason));
+            OnRemovedCallback?.Invoke(key);
+        }
+    }
+
+    private readonly FakeTimeProvider _time = new();
+
+    private LruEngine<string, string> Create(int? maxItems, RecordingListener listener)
+        => new(maxItems, maxSize: null, _time, TimeSpan.FromSeconds(1), StringComparer.Ordinal, listener);
+
+    [Fact]
+    public void Every_removal_is_reported_once_with_its_reason()
+    {
+        var listener = new RecordingListener();
+        using var engine = Create(maxItems: 2, listener);
+
+        engine.Set("a", "a1", TimeSpan.FromSeconds(5), 0);
+        engine.Set("a", "a2", System.Threading.Timeout.InfiniteTimeSpan, 0); // replaces a1
+        engine.Set("b", "b1", TimeSpan.FromSeconds(5), 0);
+        engine.Set("c", "c1", System.Threading.Timeout.InfiniteTimeSpan, 0); // evicts a (least recent)
+        engine.Remove("c");                                                   // removed
+        _time.Advance(TimeSpan.FromSeconds(6));                               // b expires, reclaimed by the timer
+        engine.Set("d", "d1", System.Threading.Timeout.InfiniteTimeSpan, 0);
+        engine.Clear();                                                       // d cleared
+
+        Assert.Equal(
+            [("a", "a1", RemovalReason.Replaced), ("a", "a2", RemovalReason.Capacity), ("c", "c1", RemovalReason.Removed),
+             ("b", "b1", RemovalReason.Expired), ("d", "d1", RemovalReason.Cleared)],
+            listener.Removals);
+        EngineCounters counters = engine.GetCounters();
+        Assert.Equal((1, 1, 1, 1, 1), (counters.Replacements, counters.CapacityEvictions, counters.Removals, counters.Expirations, counters.ClearedEntries));
+    }
+
+    [Fact]
+    public void A_listener_may_call_back_into_the_cache_because_it_runs_outside_the_lock()
+    {
+        var listener = new RecordingListener();
+        using var engine = Create(maxItems: 2, listener);
+        listener.OnRemovedCallback = key =>
+        {
+            // Re-entering from the notification: would deadlock or corrupt if called under the lock.
+            if (key == "a")
+            {
+                engine.Set("tombstone", "a", System.Threading.Timeout.InfiniteTimeSpan, 0);
+            }
+        };
+
+        engine.Set("a", "1", System.Threading.Timeout.InfiniteTimeSpan, 0);
+        engine.Set("b", "2", System.Threading.Timeout.InfiniteTimeSpan, 0);
+        engine.Set("c", "3", System.Threading.Timeout.InfiniteTimeSpan, 0); // evicts a; the callback's Set evicts b
+
+        Assert.Equal([("a", "1", RemovalReason.Capacity), ("b", "2", RemovalReason.Capacity)], listener.Removals);
+        Assert.True(engine.TryGet("tombstone", out string? tombstone));
+        Assert.Equal("a", tombstone);
+        Assert.True(engine.ContainsKey("c"));
+        engine.CheckInvariants();
+    }
+
+    [Theory]
+    [InlineData(1.5)]
+    [InlineData(63)]
+    [InlineData(64)]
+    [InlineData(90)]
+    [InlineData(4095)]
+    [InlineData(2 * 3600)]
+    [InlineData(3 * 86400)]
+    [InlineData(40 * 86400)]
+    [InlineData(400 * 86400)]
+    public void Entries_on_every_level_of_the_wheel_are_reclaimed_within_a_second_of_expiry(double ttlSeconds)
+    {
+        var listener = new RecordingListener();
+        using var engine = new LruEngine<string, string>(null, null, _time, TimeSpan.FromSeconds(1), StringComparer.Ordinal, listener);
+        // Start at an odd offset so that expiries do not fall on bucket boundaries.
+        _time.Advance(TimeSpan.FromMilliseconds(437));
+        engine.Set("k", "v", TimeSpan.FromSeconds(ttlSeconds), 0);
+        engine.Set("forever", "v", System.Threading.Timeout.InfiniteTimeSpan, 0);
+
+        // Jump to just before the expiry in big steps (one timer tick each), then walk a second at a time.
+        TimeSpan ttl = TimeSpan.FromSeconds(ttlSeconds);
+        TimeSpan elapsed = TimeSpan.Zero;
+        TimeSpan bigStep = TimeSpan.FromHours(1);
+        while (elapsed + bigStep < ttl - TimeSpan.FromSeconds(2))
+        {
+            _time.Advance(bigStep);
+            elapsed += bigStep;
+        }
+
+        while (elapsed + TimeSpan.FromMilliseconds(250) < ttl)
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(250));
+            elapsed += TimeSpan.FromMilliseconds(250);
+            Assert.True(engine.ContainsKey("k"), $"expired early at {elapsed}");
+            Assert.Equal(2, engine.Count);
+        }
+
+        _time.Advance(ttl - elapsed);
+        Assert.False(engine.ContainsKey("k")); // reads are exact
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(1, engine.Count); // reclaimed by the timer within a second, with no read
+        Assert.Equal([("k", "v", RemovalReason.Expired)], listener.Removals);
+    }
+
+    [Fact]
+    public void Reclaim_of_many_expired_entries_needs_no_read_and_leaves_live_ones()
+    {
+        using var engine = new LruEngine<int, string>(null, null, _time, TimeSpan.FromSeconds(1));
+        for (int i = 0; i < 10_000; i++)
+        {
+            engine.Set(i, "v", TimeSpan.FromSeconds(1 + (i % 600)), 0);
+        }
+
+        for (int second = 1; second <= 600; second++)
+        {
+            _time.Advance(TimeSpan.FromSeconds(1));
+            int expected = 10_000 - (10_000 / 600 * second) - Math.Min(second, 10_000 % 600);
+            Assert.Equal(expected, engine.Count);
+        }
+
+        Assert.Equal(0, engine.Count);
+        engine.CheckInvariants();
+    }
+
+    [Fact]
+    public void A_time_provider_that_runs_timers_when_its_clock_is_read_cannot_reenter_a_write()
+    {
+        // With AutoAdvanceAmount set, every clock read moves FakeTimeProvider's time and runs due timers
+        // on the reading thread: here, inside the engine's locked sections. That must not corrupt anything.
+        var time = new FakeTimeProvider { AutoAdvanceAmount = TimeSpan.FromMilliseconds(300) };
+        using var engine = new LruEngine<int, string>(8, null, time, TimeSpan.FromSeconds(1));
+        var random = new Random(7);
+        for (int i = 0; i < 20_000; i++)
+        {
+            int key = random.Next(32);
+            switch (random.Next(4))
+            {
+                case 0: engine.Set(key, "v", TimeSpan.FromSeconds(random.Next(1, 5)), 0); break;
+                case 1: engine.TryGet(key, out _); break;
+                case 2: engine.Remove(key); break;
+                default: engine.GetOrAdd(key, "w", TimeSpan.FromSeconds(2), 0); break;
+            }
+        }
+
+        engine.CheckInvariants();
+    }
+
+    [Fact]
+    public void Keys_that_are_not_strings_work_with_their_own_equality()
+    {
+        using var engine = new LruEngine<(int, string), string>(3, null, _time, TimeSpan.FromSeconds(1));
+        for (int i = 0; i < 1000; i++)
+        {
+            engine.Set((i, "x"), "v" + i, System.Threading.Timeout.InfiniteTimeSpan, 0);
+        }
+
+        Assert.Equal(3, engine.Count);
+        Assert.True(engine.TryGet((999, "x"), out string? value));
+        Assert.Equal("v999", value);
+        Assert.False(engine.TryGet((996, "x"), out _));
+
+        using var caseless = new LruEngine<string, int>(null, null, _time, TimeSpan.FromSeconds(1), StringComparer.OrdinalIgnoreCase);
+        caseless.Set("Key", 1, System.Threading.Timeout.InfiniteTimeSpan, 0);
+        Assert.True(caseless.TryGet("KEY", out int one));
+        Assert.Equal(1, one);
+    }
+
+    [Fact]
+    public void The_table_grows_to_a_million_entries_and_finds_every_one()
+    {
+        using var engine = new LruEngine<int, int>(null, null, _time, TimeSpan.FromSeconds(1));
+        for (int i = 0; i < 1_000_000; i++)
+        {
+            engine.Set(i * 7919, i, System.Threading.Timeout.InfiniteTimeSpan, 0);
+        }
+
+        Assert.Equal(1_000_000, engine.Count);
+        Assert.All(Enumerable.Range(0, 1_000_000).Where(i => i % 997 == 0), i =>
+        {
+            Assert.True(engine.TryGet(i * 7919, out int value));
+            Assert.Equal(i, value);
+        });
+    }
+
+    [Fact]
+    public void Size_accounting_stays_exact_across_overwrites_and_evictions()
+    {
+        using var engine = new LruEngine<string, byte[]>(null, maxSize: 1000, _time, TimeSpan.FromSeconds(1));
+        var random = new Random(3);
+        for (int i = 0; i < 20_000; i++)
+        {
+            int size = random.Next(1, 400);
+            engine.Set("k" + random.Next(50), new byte[size], System.Threading.Timeout.InfiniteTimeSpan, size);
+            Assert.True(engine.Size <= 1000);
+        }
+
+        engine.CheckInvariants(); // the sum of node sizes equals Size
+        engine.Clear();
+        Assert.Equal(0, engine.Size);
+    }
+}
