@@ -7,6 +7,30 @@ cd "$(dirname "$0")/.."
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
+results="artifacts/test-results"
+rm -rf "$results"
+
 dotnet build AtomicLru.Extensions.sln -c Release
+
+status=0
 dotnet test AtomicLru.Extensions.sln -c Release --no-build \
-  --logger "console;verbosity=normal" --blame-hang-timeout 5m
+  --logger "console;verbosity=normal" --logger "trx" --results-directory "$results" \
+  --blame-hang-timeout 5m || status=$?
+
+# One closing line over every test project, in the plain 'N passed, N failed' form.
+passed=0 failed=0 skipped=0 files=0
+for trx in "$results"/*.trx; do
+  [ -e "$trx" ] || continue
+  files=$((files + 1))
+  counters=$(grep -o '<Counters [^>]*>' "$trx")
+  total=$(sed -E 's/.* total="([0-9]+)".*/\1/' <<<"$counters")
+  p=$(sed -E 's/.* passed="([0-9]+)".*/\1/' <<<"$counters")
+  f=$(sed -E 's/.* failed="([0-9]+)".*/\1/' <<<"$counters")
+  passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + total - p - f))
+done
+if [ "$files" -eq 0 ] || [ $((passed + failed)) -eq 0 ]; then
+  echo "no tests ran" >&2
+  exit 1
+fi
+echo "tests: ${passed} passed, ${failed} failed, ${skipped} skipped"
+exit "$status"

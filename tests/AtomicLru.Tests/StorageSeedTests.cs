@@ -135,7 +135,7 @@ public sealed class StorageSeedTests
         using var storage = Create<string>(defaultTtl: TimeSpan.FromSeconds(10));
         storage.Set("forever", "v", Timeout.InfiniteTimeSpan);
         storage.Set("default", "v");
-        _time.Advance(TimeSpan.FromDays(400));
+        _time.Advance(TimeSpan.FromDays(40));
         Assert.True(storage.TryGet("forever", out _));
         Assert.False(storage.TryGet("default", out _));
     }
