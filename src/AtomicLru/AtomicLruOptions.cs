@@ -26,6 +26,15 @@ public sealed class AtomicLruOptions
     /// </summary>
     public long? SizeLimitInBytes { get; set; }
 
+    /// <summary>
+    /// Largest entry the serialized cache stores (payload, key and bookkeeping, as counted against
+    /// <see cref="SizeLimitInBytes"/>); a bigger value is not stored, and the older value under its key is
+    /// removed. <see langword="null"/> (the default) means half of <see cref="SizeLimitInBytes"/>, as in the
+    /// seed library, or no per-entry limit when there is no byte limit. When set, positive and at most
+    /// <see cref="SizeLimitInBytes"/>.
+    /// </summary>
+    public long? MaxItemSizeInBytes { get; set; }
+
     /// <summary>Most entries held; <see langword="null"/> (the default) for no count limit. When set, at least 1.</summary>
     public int? MaxItems { get; set; }
 
@@ -54,6 +63,12 @@ public sealed class AtomicLruOptions
                 nameof(SizeLimitInBytes), size, $"AtomicLruOptions.SizeLimitInBytes must be at least {MinimumSizeLimitInBytes} (or null for no limit); it was {size}.");
         }
 
+        if (MaxItemSizeInBytes is long itemSize && (itemSize <= 0 || itemSize > (SizeLimitInBytes ?? long.MaxValue)))
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(MaxItemSizeInBytes), itemSize, $"AtomicLruOptions.MaxItemSizeInBytes must be positive and at most SizeLimitInBytes ({SizeLimitInBytes?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}); it was {itemSize}.");
+        }
+
         if (MaxItems is int items && items < 1)
         {
             throw new ArgumentOutOfRangeException(
@@ -72,6 +87,9 @@ public sealed class AtomicLruOptions
                 nameof(ExpirationScanFrequency), ExpirationScanFrequency, $"AtomicLruOptions.ExpirationScanFrequency must be positive; it was {ExpirationScanFrequency}.");
         }
     }
+
+    /// <summary>The per-entry maximum in effect: <see cref="MaxItemSizeInBytes"/>, else half of <see cref="SizeLimitInBytes"/>, else none.</summary>
+    internal long? EffectiveMaxItemSizeInBytes => MaxItemSizeInBytes ?? SizeLimitInBytes / 2;
 
     /// <summary>
     /// The time to live an entry gets: <paramref name="ttl"/> if given, else <see cref="DefaultTtl"/>,

@@ -34,4 +34,7 @@ public sealed class AtomicLruStatistics
 
     /// <summary>Entries dropped by <c>Clear</c>.</summary>
     public long ClearedEntries { get; init; }
+
+    /// <summary>Values not stored because they were larger than <see cref="AtomicLruOptions.MaxItemSizeInBytes"/>.</summary>
+    public long OversizedRejections { get; init; }
 }

@@ -141,22 +141,7 @@ public class AtomicLruStorage<T> : IAtomicLruStorage<T>
     public void Clear() => _engine.Clear();
 
     /// <inheritdoc />
-    public AtomicLruStatistics GetStatistics()
-    {
-        EngineCounters counters = _engine.GetCounters();
-        return new AtomicLruStatistics
-        {
-            Hits = counters.Hits,
-            Misses = counters.Misses,
-            Count = counters.Count,
-            SizeInBytes = counters.Size,
-            CapacityEvictions = counters.CapacityEvictions,
-            Expirations = counters.Expirations,
-            Removals = counters.Removals,
-            Replacements = counters.Replacements,
-            ClearedEntries = counters.ClearedEntries,
-        };
-    }
+    public AtomicLruStatistics GetStatistics() => _engine.GetCounters().ToStatistics();
 
     /// <summary>Stops the background reclaim and drops every entry. Later calls throw <see cref="ObjectDisposedException"/>; disposing again does nothing.</summary>
     public void Dispose()

@@ -10,4 +10,20 @@ internal readonly record struct EngineCounters(
     long Expirations,
     long Removals,
     long Replacements,
-    long ClearedEntries);
+    long ClearedEntries,
+    long OversizedRejections)
+{
+    internal AtomicLruStatistics ToStatistics() => new()
+    {
+        Hits = Hits,
+        Misses = Misses,
+        Count = Count,
+        SizeInBytes = Size,
+        CapacityEvictions = CapacityEvictions,
+        Expirations = Expirations,
+        Removals = Removals,
+        Replacements = Replacements,
+        ClearedEntries = ClearedEntries,
+        OversizedRejections = OversizedRejections,
+    };
+}

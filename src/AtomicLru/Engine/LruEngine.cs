@@ -69,6 +69,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
     private readonly Action<Node<TKey, TValue>> _expire;
     private readonly long _maxItems;
     private readonly long _maxSize;
+    private readonly long _maxItemSize;
     private ITimer? _timer;
     private volatile bool _disposed;
 
@@ -80,6 +81,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
     private long _removals;
     private long _replacements;
     private long _clearedEntries;
+    private long _oversizedRejections;
 
     /// <param name="maxItems">Most entries held; null for no limit.</param>
     /// <param name="maxSize">Most total <see cref="Node{TKey,TValue}.Size"/> held; null for no limit.</param>
@@ -87,16 +89,20 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
     /// <param name="expirationScanFrequency">How often the background timer reclaims expired entries.</param>
     /// <param name="comparer">Key comparer; null for the default.</param>
     /// <param name="listener">Told of every removal, outside the lock; null for nobody.</param>
+    /// <param name="maxItemSize">Largest size one entry may have (never more than <paramref name="maxSize"/>);
+    /// a bigger one is refused. Null for <paramref name="maxSize"/>.</param>
     internal LruEngine(
         int? maxItems,
         long? maxSize,
         TimeProvider? timeProvider,
         TimeSpan expirationScanFrequency,
         IEqualityComparer<TKey>? comparer = null,
-        IRemovalListener<TKey, TValue>? listener = null)
+        IRemovalListener<TKey, TValue>? listener = null,
+        long? maxItemSize = null)
     {
         _maxItems = maxItems ?? long.MaxValue;
         _maxSize = maxSize ?? long.MaxValue;
+        _maxItemSize = Math.Min(maxItemSize ?? _maxSize, _maxSize);
         _clock = new EngineClock(timeProvider);
         _table = new NodeTable<TKey, TValue>(comparer);
         _wheel = new TimerWheel<TKey, TValue>(_clock.TicksPerSecond, _clock.Now());
@@ -194,10 +200,13 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
     }
 
     /// <summary>
-    /// Stores a value, making the key the most recent, then evicts least recently used entries until the
-    /// limits hold again. <paramref name="ttl"/> is positive or <see cref="Timeout.InfiniteTimeSpan"/>.
+    /// Stores a value, making the key the most recent, after evicting least recently used entries until it
+    /// fits within the limits. <paramref name="ttl"/> is positive or <see cref="Timeout.InfiniteTimeSpan"/>.
+    /// A value larger than the per-entry maximum is not stored, and the key's older value is removed (a stale
+    /// value is worse than a miss): the new value is reported as <see cref="RemovalReason.TooLarge"/>.
     /// </summary>
-    internal void Set(TKey key, TValue value, TimeSpan ttl, long size)
+    /// <returns>True if the value was stored; false if it was too large.</returns>
+    internal bool Set(TKey key, TValue value, TimeSpan ttl, long size)
     {
         ThrowIfDisposed();
         int hash = _table.GetHash(key);
@@ -205,8 +214,19 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
         try
         {
             long now = MaintainLocked();
-            long expiresAt = _clock.ExpiryFrom(now, ttl);
             Node<TKey, TValue>? node = _table.FindLocked(key, hash);
+            if (size > _maxItemSize)
+            {
+                if (node is not null)
+                {
+                    RemoveLocked(node, node.ExpiresAt <= now ? RemovalReason.Expired : RemovalReason.Replaced);
+                }
+
+                RecordRemovalLocked(key, value, RemovalReason.TooLarge);
+                return false;
+            }
+
+            long expiresAt = _clock.ExpiryFrom(now, ttl);
             if (node is not null && !typeof(TValue).IsValueType)
             {
                 MakeRoomLocked(0, size - node.Size, keep: node);
@@ -233,6 +253,8 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
                 MakeRoomLocked(1, size, keep: null);
                 AddLocked(key, hash, value, expiresAt, size);
             }
+
+            return true;
         }
         finally
         {
@@ -242,7 +264,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
 
     /// <summary>
     /// Returns the unexpired value under the key (refreshing its recency) if there is one; otherwise
-    /// stores <paramref name="value"/> as <see cref="Set"/> does and returns it.
+    /// stores <paramref name="value"/> as <see cref="Set"/> does (unless it is too large) and returns it.
     /// </summary>
     internal TValue GetOrAdd(TKey key, TValue value, TimeSpan ttl, long size)
     {
@@ -262,6 +284,12 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
                 }
 
                 RemoveLocked(node, RemovalReason.Expired);
+            }
+
+            if (size > _maxItemSize)
+            {
+                RecordRemovalLocked(key, value, RemovalReason.TooLarge);
+                return value;
             }
 
             MakeRoomLocked(1, size, keep: null);
@@ -348,7 +376,8 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
             Expirations: Volatile.Read(ref _expirations),
             Removals: Volatile.Read(ref _removals),
             Replacements: Volatile.Read(ref _replacements),
-            ClearedEntries: Volatile.Read(ref _clearedEntries));
+            ClearedEntries: Volatile.Read(ref _clearedEntries),
+            OversizedRejections: Volatile.Read(ref _oversizedRejections));
     }
 
     /// <summary>Stops the background timer and drops every entry (without notifications). Idempotent.</summary>
@@ -499,6 +528,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
             case RemovalReason.Removed: _removals++; break;
             case RemovalReason.Replaced: _replacements++; break;
             case RemovalReason.Cleared: _clearedEntries++; break;
+            case RemovalReason.TooLarge: _oversizedRejections++; break;
         }
 
         if (_listener is not null)

@@ -17,4 +17,7 @@ internal enum RemovalReason
 
     /// <summary>Dropped by <c>Clear</c>.</summary>
     Cleared,
+
+    /// <summary>Never stored: larger than the per-entry maximum. The value reported is the one refused.</summary>
+    TooLarge,
 }
