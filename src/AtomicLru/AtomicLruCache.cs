@@ -215,9 +215,18 @@ public class AtomicLruCache : IAtomicLruCache
         }
     }
 
-    /// <summary>Stores an already serialized payload, charging its key and bookkeeping too; false if it was too large to store.</summary>
-    internal bool SetPayload(string key, byte[] payload, TimeSpan ttl)
-        => _engine.Set(key, payload, ttl, EntrySize.Of(key, payload.Length));
+    /// <summary>
+    /// Stores an already serialized payload, charging its key and bookkeeping too; false if it was too large
+    /// to store. With <paramref name="sliding"/>, <paramref name="ttl"/> is the window's absolute limit.
+    /// </summary>
+    internal bool SetPayload(string key, byte[] payload, TimeSpan ttl, TimeSpan sliding = default)
+        => _engine.Set(key, payload, ttl, EntrySize.Of(key, payload.Length, sliding > TimeSpan.Zero), sliding);
+
+    /// <summary>The stored payload (shared: never to be written to), counting a hit or a miss; null on a miss.</summary>
+    internal byte[]? TryGetPayload(string key) => _engine.TryGet(key, out byte[]? payload) ? payload : null;
+
+    /// <summary>The options this cache was built with (a copy).</summary>
+    internal AtomicLruOptions Options => _options;
 
     private byte[]? TryGetPayloadUncounted(string key) => _engine.TryGetUncounted(key, out byte[]? payload) ? payload : null;
 

@@ -46,8 +46,14 @@ internal sealed class EngineClock
             return long.MaxValue;
         }
 
-        Int128 delta = (Int128)ttl.Ticks * TicksPerSecond / TimeSpan.TicksPerSecond;
-        Int128 expiresAt = now + Int128.Max(delta, 1);
+        Int128 expiresAt = now + (Int128)Duration(ttl);
         return expiresAt >= long.MaxValue ? long.MaxValue : (long)expiresAt;
+    }
+
+    /// <summary>A positive duration in timestamp units (at least 1), saturating at <see cref="long.MaxValue"/>.</summary>
+    internal long Duration(TimeSpan duration)
+    {
+        Int128 ticks = (Int128)duration.Ticks * TicksPerSecond / TimeSpan.TicksPerSecond;
+        return ticks >= long.MaxValue ? long.MaxValue : (long)Int128.Max(ticks, 1);
     }
 }

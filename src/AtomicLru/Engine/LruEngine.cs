@@ -134,8 +134,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
         Node<TKey, TValue>? node = _table.Find(key, _table.GetHash(key));
         if (node is not null)
         {
-            long expiresAt = Volatile.Read(ref node.ExpiresAt);
-            if (expiresAt == Node<TKey, TValue>.Never || _clock.Now() < expiresAt)
+            if (IsLiveAndSlid(node))
             {
                 value = node.Value;
                 RecordRead(node, countStatistics);
@@ -151,6 +150,59 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
         }
 
         value = default;
+        return false;
+    }
+
+    /// <summary>
+    /// True if the node is unexpired now; a sliding node's expiry then moves forward. Its expiry is read
+    /// before its value (acquire), which pairs with writers storing the value before the expiry.
+    /// </summary>
+    private bool IsLiveAndSlid(Node<TKey, TValue> node)
+    {
+        long expiresAt = Volatile.Read(ref node.ExpiresAt);
+        if (expiresAt == Node<TKey, TValue>.Never)
+        {
+            return true;
+        }
+
+        long now = _clock.Now();
+        if (now >= expiresAt)
+        {
+            return false;
+        }
+
+        if (node is SlidingNode<TKey, TValue> sliding)
+        {
+            long slid = sliding.SlideFrom(now);
+            if (slid > expiresAt)
+            {
+                Interlocked.CompareExchange(ref node.ExpiresAt, slid, expiresAt);
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Slides the key's expiry and refreshes its recency, as a read does, without returning the value or
+    /// counting a hit or miss. True if an unexpired entry was there.
+    /// </summary>
+    internal bool Refresh(TKey key)
+    {
+        ThrowIfDisposed();
+        Node<TKey, TValue>? node = _table.Find(key, _table.GetHash(key));
+        if (node is null)
+        {
+            return false;
+        }
+
+        if (IsLiveAndSlid(node))
+        {
+            RecordRead(node, countStatistics: false);
+            return true;
+        }
+
+        RemoveExpired(node);
         return false;
     }
 
@@ -205,8 +257,13 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
     /// A value larger than the per-entry maximum is not stored, and the key's older value is removed (a stale
     /// value is worse than a miss): the new value is reported as <see cref="RemovalReason.TooLarge"/>.
     /// </summary>
+    /// <param name="key">The key.</param>
+    /// <param name="value">The value.</param>
+    /// <param name="ttl">Time to live from now; with <paramref name="sliding"/>, the absolute limit of the sliding window.</param>
+    /// <param name="size">What the entry charges against the size limit.</param>
+    /// <param name="sliding">A sliding expiry: each read keeps the entry for this long again (never past <paramref name="ttl"/>); zero for none.</param>
     /// <returns>True if the value was stored; false if it was too large.</returns>
-    internal bool Set(TKey key, TValue value, TimeSpan ttl, long size)
+    internal bool Set(TKey key, TValue value, TimeSpan ttl, long size, TimeSpan sliding = default)
     {
         ThrowIfDisposed();
         int hash = _table.GetHash(key);
@@ -227,12 +284,26 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
             }
 
             long expiresAt = _clock.ExpiryFrom(now, ttl);
-            if (node is not null && !typeof(TValue).IsValueType)
+            long slidingTicks = sliding > TimeSpan.Zero ? _clock.Duration(sliding) : 0;
+            long cap = expiresAt;
+            if (slidingTicks > 0)
+            {
+                expiresAt = Math.Min(cap, now > long.MaxValue - slidingTicks ? long.MaxValue : now + slidingTicks);
+            }
+
+            // In place only where a reader cannot tear the value and the node is of the right kind.
+            if (node is not null && !typeof(TValue).IsValueType && (node is SlidingNode<TKey, TValue>) == (slidingTicks > 0))
             {
                 MakeRoomLocked(0, size - node.Size, keep: node);
                 RecordRemovalLocked(node.Key, node.Value, node.ExpiresAt <= now ? RemovalReason.Expired : RemovalReason.Replaced);
                 Volatile.Write(ref _size, _size + size - node.Size);
                 node.Size = size;
+                if (node is SlidingNode<TKey, TValue> slidingNode)
+                {
+                    slidingNode.Sliding = slidingTicks;
+                    slidingNode.Cap = cap;
+                }
+
                 node.Value = value;
                 Volatile.Write(ref node.ExpiresAt, expiresAt);
                 TimerWheel<TKey, TValue>.Unschedule(node);
@@ -251,7 +322,9 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
                 }
 
                 MakeRoomLocked(1, size, keep: null);
-                AddLocked(key, hash, value, expiresAt, size);
+                AddLocked(slidingTicks > 0
+                    ? new SlidingNode<TKey, TValue>(key, hash, value, expiresAt, size, slidingTicks, cap)
+                    : new Node<TKey, TValue>(key, hash, value, expiresAt, size));
             }
 
             return true;
@@ -293,7 +366,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
             }
 
             MakeRoomLocked(1, size, keep: null);
-            AddLocked(key, hash, value, _clock.ExpiryFrom(now, ttl), size);
+            AddLocked(new Node<TKey, TValue>(key, hash, value, _clock.ExpiryFrom(now, ttl), size));
             return value;
         }
         finally
@@ -426,6 +499,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
                 Assert(seen.Add(node), "a node appears twice in the LRU list");
                 Assert(ReferenceEquals(_table.FindLocked(node.Key, node.Hash), node), "a listed node is not the table's node for its key");
                 Assert((node.WheelNext is not null) == (node.ExpiresAt != Node<TKey, TValue>.Never), "a node with an expiry is not in the wheel, or one without is");
+                Assert(node is not SlidingNode<TKey, TValue> sliding || node.ExpiresAt <= sliding.Cap, "a sliding expiry passed its absolute cap");
             }
 
             Assert(linked == _table.Count, $"the LRU list holds {linked} nodes, the table counts {_table.Count}");
@@ -473,17 +547,16 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
         return now;
     }
 
-    private void AddLocked(TKey key, int hash, TValue value, long expiresAt, long size)
+    private void AddLocked(Node<TKey, TValue> node)
     {
-        var node = new Node<TKey, TValue>(key, hash, value, expiresAt, size);
         _table.Add(node);
         _lru.AddFirst(node);
-        if (expiresAt != Node<TKey, TValue>.Never)
+        if (node.ExpiresAt != Node<TKey, TValue>.Never)
         {
             _wheel.Schedule(node);
         }
 
-        Volatile.Write(ref _size, _size + size);
+        Volatile.Write(ref _size, _size + node.Size);
     }
 
     /// <summary>

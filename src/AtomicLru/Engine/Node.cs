@@ -10,7 +10,7 @@ namespace AtomicLru.Engine;
 /// chain), <see cref="ExpiresAt"/> and then <see cref="Value"/>: writers store the value before the expiry,
 /// with a release write on the expiry, so a reader that sees a fresh expiry sees the value stored with it.
 /// </remarks>
-internal sealed class Node<TKey, TValue>
+internal class Node<TKey, TValue>
     where TKey : notnull
 {
     /// <summary>The expiry of an entry that never expires.</summary>
