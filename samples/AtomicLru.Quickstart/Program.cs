@@ -1,4 +1,4 @@
-// AtomicLru quickstart: the seed library's Storage example, then eviction and expiry as they happen.
+// AtomicLru quickstart: the seed library's Storage example, eviction and expiry as they happen, then the Cache.
 // Run it with:  dotnet run --project samples/AtomicLru.Quickstart
 using System;
 using System.Threading;
@@ -39,5 +39,19 @@ Console.WriteLine($"3 s later, without any read: Count={storage.Count}, short-li
 AtomicLruStatistics stats = storage.GetStatistics();
 Console.WriteLine($"statistics: hits={stats.Hits}, misses={stats.Misses}, evicted={stats.CapacityEvictions}, expired={stats.Expirations}");
 
+// The high-level Cache: values are serialized, and the size limit counts every byte an entry holds.
+using var cache = new AtomicLruCache(new AtomicLruOptions { SizeLimitInBytes = 1_000_000, DefaultTtl = TimeSpan.FromHours(1) });
+cache.Set("user:123", new User("Alice", 30), ttl: TimeSpan.FromSeconds(60));
+if (cache.TryGet("user:123", out User? user))
+{
+    Console.WriteLine($"cache hit: {user.Name}, {user.Age} (a deserialized copy); the cache holds {cache.SizeInBytes} bytes");
+}
+
+cache.Set("too-big", new string('x', 600_000)); // over MaxItemSizeInBytes (half the limit): refused
+Console.WriteLine($"a 600 KB value in a 1 MB cache: stored={cache.ContainsKey("too-big")}, refused so far={cache.GetStatistics().OversizedRejections}");
+
 /// <summary>An object that is expensive to build and cannot be serialized.</summary>
 internal sealed record ExpensiveObject(string Name);
+
+/// <summary>A serializable value for the Cache.</summary>
+internal sealed record User(string Name, int Age);
