@@ -42,7 +42,7 @@ Console.WriteLine($"statistics: hits={stats.Hits}, misses={stats.Misses}, evicte
 // The high-level Cache: values are serialized, and the size limit counts every byte an entry holds.
 using var cache = new AtomicLruCache(new AtomicLruOptions { SizeLimitInBytes = 1_000_000, DefaultTtl = TimeSpan.FromHours(1) });
 cache.Set("user:123", new User("Alice", 30), ttl: TimeSpan.FromSeconds(60));
-if (cache.TryGet("user:123", out User? user))
+if (cache.TryGet<User>("user:123", out User? user))
 {
     Console.WriteLine($"cache hit: {user.Name}, {user.Age} (a deserialized copy); the cache holds {cache.SizeInBytes} bytes");
 }
