@@ -177,16 +177,22 @@ public sealed class AtomicLruDistributedCacheTests
                 {
                     if (id == 0)
                     {
-                        for (int i = 0; i < 10_000; i++)
+                        try
                         {
-                            distributed.Set("k", [1], sliding);
-                            _time.Advance(TimeSpan.FromMilliseconds(1));
-                            distributed.Set("k", [2], shortLived);
-                            Thread.SpinWait(50); // let a stale slide land, if one is in flight
-                            cache.Engine.CheckInvariants(); // a sliding expiry never passes its cap
+                            for (int i = 0; i < 10_000; i++)
+                            {
+                                distributed.Set("k", [1], sliding);
+                                _time.Advance(TimeSpan.FromMilliseconds(1));
+                                distributed.Set("k", [2], shortLived);
+                                Thread.SpinWait(50); // let a stale slide land, if one is in flight
+                                cache.Engine.CheckInvariants(); // a sliding expiry never passes its cap
+                            }
+                        }
+                        finally
+                        {
+                            Volatile.Write(ref done, 1); // the readers stop even when the writer fails
                         }
 
-                        Volatile.Write(ref done, 1);
                         return;
                     }
 

@@ -196,16 +196,22 @@ public sealed class StorageConcurrencyTests
             {
                 if (id == 0)
                 {
-                    for (int i = 0; i < 200_000; i++)
+                    try
                     {
-                        storage.Set("churn" + i, "c");
-                        if (i % 3 == 0)
+                        for (int i = 0; i < 200_000; i++)
                         {
-                            storage.Remove("churn" + (i / 2));
+                            storage.Set("churn" + i, "c");
+                            if (i % 3 == 0)
+                            {
+                                storage.Remove("churn" + (i / 2));
+                            }
                         }
                     }
+                    finally
+                    {
+                        Volatile.Write(ref writerDone, 1); // the readers stop even when the writer fails
+                    }
 
-                    Volatile.Write(ref writerDone, 1);
                     return;
                 }
 
