@@ -135,20 +135,31 @@ public class AtomicLruCache : IAtomicLruCache
     }
 
     /// <inheritdoc />
-    public async ValueTask<T> GetOrAddAsync<T>(string key, Func<string, CancellationToken, ValueTask<T>> factory,
-                                               TimeSpan? ttl = null, CancellationToken cancellationToken = default)
+    public ValueTask<T> GetOrAddAsync<T>(string key, Func<string, CancellationToken, ValueTask<T>> factory,
+                                         TimeSpan? ttl = null, CancellationToken cancellationToken = default)
     {
+        // Bad arguments throw here, at the call; only the factory's outcome travels in the task.
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(factory);
         TimeSpan resolvedTtl = _options.ResolveTtl(ttl);
-        cancellationToken.ThrowIfCancellationRequested();
-        if (_engine.TryGet(key, out byte[]? payload))
+        if (cancellationToken.IsCancellationRequested)
         {
-            return Deserialize<T>(key, payload);
+            return ValueTask.FromCanceled<T>(cancellationToken);
         }
 
-        var flight = new Produced<T>(this, resolvedTtl);
-        payload = await _flights.RunAsync(key, (flight, factory), static async (key, state, token) =>
+        if (_engine.TryGet(key, out byte[]? payload))
+        {
+            return new ValueTask<T>(Deserialize<T>(key, payload));
+        }
+
+        return GetOrAddSlowAsync(key, factory, resolvedTtl, cancellationToken);
+    }
+
+    private async ValueTask<T> GetOrAddSlowAsync<T>(string key, Func<string, CancellationToken, ValueTask<T>> factory,
+                                                    TimeSpan ttl, CancellationToken cancellationToken)
+    {
+        var flight = new Produced<T>(this, ttl);
+        byte[] payload = await _flights.RunAsync(key, (flight, factory), static async (key, state, token) =>
         {
             (Produced<T> flight, Func<string, CancellationToken, ValueTask<T>> factory) = state;
             return flight.Cache.TryGetPayloadUncounted(key) ?? flight.Store(key, await factory(key, token).ConfigureAwait(false));

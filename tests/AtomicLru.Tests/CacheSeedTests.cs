@@ -1,6 +1,9 @@
 using System;
 using System.Buffers;
 using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
 using System.Text;
 using AtomicLru;
 using AtomicLru.Engine;
@@ -318,6 +321,30 @@ public sealed class CacheSeedTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new AtomicLruCache(new AtomicLruOptions { MaxItemSizeInBytes = 0 }));
         Assert.True(cache.TryGet("k", out string? value));
         Assert.Equal("v", value);
+    }
+
+    [Fact]
+    public async Task Async_get_or_add_checks_its_arguments_at_the_call_and_shares_one_factory_run()
+    {
+        using var cache = Create();
+        // Thrown by the call itself, before any task exists.
+        Assert.Throws<ArgumentNullException>(() => { _ = cache.GetOrAddAsync<int>(null!, (_, _) => ValueTask.FromResult(1)).AsTask(); });
+        Assert.Throws<ArgumentNullException>(() => { _ = cache.GetOrAddAsync<int>("k", null!).AsTask(); });
+        Assert.Throws<ArgumentOutOfRangeException>(() => { _ = cache.GetOrAddAsync("k", (_, _) => ValueTask.FromResult(1), TimeSpan.Zero).AsTask(); });
+
+        int runs = 0;
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Task<User>[] callers = Enumerable.Range(0, 16).Select(_ => cache.GetOrAddAsync("u", async (k, ct) =>
+        {
+            Interlocked.Increment(ref runs);
+            await gate.Task;
+            return new User(k, 1, []);
+        }).AsTask()).ToArray();
+        gate.SetResult();
+        User[] users = await Task.WhenAll(callers);
+        Assert.Equal(1, runs);
+        Assert.All(users, u => Assert.Equal("u", u.Name));
+        Assert.Equal(1, cache.Count);
     }
 
     [Fact]
