@@ -37,7 +37,12 @@
 // Expiry. The TimerWheel holds every node that has an expiry. Writes advance it, and so does a periodic
 // timer made from the TimeProvider (ExpirationScanFrequency), so expired entries are reclaimed within
 // about a second without waiting for a read or a write, and without a scan of the cache. A read never
-// returns an expired entry, whether or not the wheel has reached it yet.
+// returns an expired entry, whether or not the wheel has reached it yet. Sliding entries (SlidingNode)
+// are renewed by reads without the lock: a compare-and-swap from the expiry the reader checked, so a
+// writer that replaced the entry meanwhile (and wrote its own expiry last) always wins; the wheel finds
+// the later expiry when it reaches the old bucket and schedules the node again.
+// The timer's callback skips when its thread already holds the lock: a TimeProvider may run due timers
+// on any thread that reads its clock, including a writer inside its locked section.
 //
 // Linearizability. Every write happens entirely under the lock, so writes are totally ordered. A read's
 // result is the state at the moment it loaded the node (and its expiry): a hit means the key was present
