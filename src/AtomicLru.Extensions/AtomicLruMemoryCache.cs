@@ -1,0 +1,183 @@
+using System;
+using System.Threading;
+using AtomicLru.Engine;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace AtomicLru.Extensions;
+
+/// <summary>
+/// <see cref="IMemoryCache"/> on the AtomicLru engine: a drop-in for <c>MemoryCache</c> with exact LRU
+/// eviction, expiry reclaimed in the background, and lock-free reads.
+/// </summary>
+/// <remarks>
+/// <para>Keys are any objects with value equality (strings, numbers, tuples, records). An entry is committed
+/// when the <see cref="ICacheEntry"/> from <see cref="CreateEntry"/> is disposed, if its value was set.</para>
+/// <para>Where it differs from <c>MemoryCache</c> on purpose:</para>
+/// <list type="bullet">
+/// <item>When the cache is full, the least recently used entry is evicted, never the new one.</item>
+/// <item>With <see cref="AtomicLruOptions.SizeLimitInBytes"/>, an entry without <see cref="ICacheEntry.Size"/>
+/// does not throw: it is charged its bookkeeping plus the length of a <see cref="byte"/>[] or
+/// <see cref="string"/> value. <see cref="ICacheEntry.Size"/>, when given, is taken as bytes.</item>
+/// <item>Expired entries are reclaimed within about a second without waiting for a read.</item>
+/// <item>Post-eviction callbacks run on the thread whose operation removed the entry, after the cache's
+/// lock is released (not on the thread pool), exactly once per entry; a throwing callback is logged.</item>
+/// <item><see cref="GetCurrentStatistics"/> always returns figures; there is nothing to switch on.</item>
+/// </list>
+/// </remarks>
+/// <example>
+/// <code>
+/// using var cache = new AtomicLruMemoryCache(new AtomicLruOptions { MaxItems = 10_000 });
+/// Product product = cache.GetOrCreate(productId, entry =>
+/// {
+///     entry.SlidingExpiration = TimeSpan.FromMinutes(5);
+///     return LoadProduct(productId);
+/// })!;
+/// </code>
+/// </example>
+public sealed partial class AtomicLruMemoryCache : IMemoryCache
+{
+    private readonly LruEngine<object, MemoryCacheEntry> _engine;
+    private readonly AtomicLruOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Action<Exception, MemoryCacheEntry> _onCallbackFailed;
+
+    /// <summary>Creates a cache with these limits.</summary>
+    /// <param name="options">The limits and expiry settings; read once, here.</param>
+    /// <param name="timeProvider">Where time comes from; null for <see cref="TimeProvider.System"/>.</param>
+    /// <param name="loggerFactory">Where failures of post-eviction callbacks are logged; null for nowhere.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range (the message names it).</exception>
+    public AtomicLruMemoryCache(AtomicLruOptions options, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _options = new AtomicLruOptions
+        {
+            SizeLimitInBytes = options.SizeLimitInBytes,
+            MaxItemSizeInBytes = options.MaxItemSizeInBytes,
+            MaxItems = options.MaxItems,
+            DefaultTtl = options.DefaultTtl,
+            ExpirationScanFrequency = options.ExpirationScanFrequency,
+        };
+        _time = timeProvider ?? TimeProvider.System;
+        _logger = (ILogger?)loggerFactory?.CreateLogger<AtomicLruMemoryCache>() ?? NullLogger.Instance;
+        _onCallbackFailed = (exception, entry) => LogCallbackFailed(exception, entry.Key);
+        _engine = new LruEngine<object, MemoryCacheEntry>(
+            _options.MaxItems,
+            _options.SizeLimitInBytes,
+            _time,
+            _options.ExpirationScanFrequency,
+            comparer: null,
+            new Listener(this),
+            _options.EffectiveMaxItemSizeInBytes);
+    }
+
+    /// <summary>Entries held now, including expired ones that the background reclaim has not reached yet.</summary>
+    public int Count => _engine.Count;
+
+    /// <inheritdoc />
+    public ICacheEntry CreateEntry(object key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ObjectDisposedException.ThrowIf(_engine.IsDisposed, this);
+        return new MemoryCacheEntry(key, this);
+    }
+
+    /// <inheritdoc />
+    public bool TryGetValue(object key, out object? value)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        if (_engine.TryGet(key, out MemoryCacheEntry? entry))
+        {
+            value = entry.Value;
+            return true;
+        }
+
+        value = null;
+        return false;
+    }
+
+    /// <inheritdoc />
+    public void Remove(object key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        _engine.Remove(key);
+    }
+
+    /// <summary>Removes every entry; their post-eviction callbacks run with <see cref="EvictionReason.Removed"/>.</summary>
+    public void Clear() => _engine.Clear();
+
+    /// <inheritdoc />
+    public MemoryCacheStatistics? GetCurrentStatistics()
+    {
+        EngineCounters counters = _engine.GetCounters();
+        return new MemoryCacheStatistics
+        {
+            TotalHits = counters.Hits,
+            TotalMisses = counters.Misses,
+            CurrentEntryCount = counters.Count,
+            CurrentEstimatedSize = counters.Size,
+        };
+    }
+
+    /// <summary>Stops the background reclaim and drops every entry. Later calls throw <see cref="ObjectDisposedException"/>.</summary>
+    public void Dispose() => _engine.Dispose();
+
+    /// <summary>Stores a disposed entry that has a value, as <c>MemoryCache</c> commits one.</summary>
+    internal void Commit(MemoryCacheEntry entry)
+    {
+        TimeSpan? deadline = entry.AbsoluteExpirationRelativeToNow;
+        if (entry.AbsoluteExpiration is DateTimeOffset absolute)
+        {
+            TimeSpan untilAbsolute = absolute - _time.GetUtcNow();
+            if (untilAbsolute <= TimeSpan.Zero)
+            {
+                // Already expired: not added, the older value goes (it would be stale), callbacks say why.
+                _engine.Remove(entry.Key);
+                entry.OnEvicted(EvictionReason.Expired, _onCallbackFailed);
+                return;
+            }
+
+            deadline = deadline is TimeSpan relative && relative < untilAbsolute ? relative : untilAbsolute;
+        }
+
+        TimeSpan sliding = entry.SlidingExpiration ?? TimeSpan.Zero;
+        TimeSpan ttl = deadline ?? (sliding > TimeSpan.Zero ? Timeout.InfiniteTimeSpan : _options.ResolveTtl(null));
+        _engine.Set(entry.Key, entry, ttl, entry.Size ?? ChargeFor(entry), sliding);
+    }
+
+    /// <summary>What an entry without a Size is charged: its bookkeeping, plus a byte array's or a string's length.</summary>
+    private static long ChargeFor(MemoryCacheEntry entry)
+    {
+        const long entryObjectBytes = 88; // the MemoryCacheEntry itself
+        long bookkeeping = EntrySize.NodeBytes + EntrySize.TableBytes + entryObjectBytes;
+        return entry.Value switch
+        {
+            byte[] bytes => bookkeeping + 24 + bytes.Length,
+            string text => bookkeeping + 22 + (2L * text.Length),
+            _ => bookkeeping,
+        };
+    }
+
+    private static EvictionReason ToEvictionReason(RemovalReason reason) => reason switch
+    {
+        RemovalReason.Capacity or RemovalReason.TooLarge => EvictionReason.Capacity,
+        RemovalReason.Expired => EvictionReason.Expired,
+        RemovalReason.Replaced => EvictionReason.Replaced,
+        _ => EvictionReason.Removed,
+    };
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Error, Message = "A post-eviction callback of a cache entry threw; the cache is unaffected. Key type: {KeyType}.")]
+    private partial void LogCallbackFailed(Exception exception, Type keyType);
+
+    private void LogCallbackFailed(Exception exception, object key) => LogCallbackFailed(exception, key.GetType());
+
+    private sealed class Listener(AtomicLruMemoryCache cache) : IRemovalListener<object, MemoryCacheEntry>
+    {
+        public void OnRemoved(object key, MemoryCacheEntry value, RemovalReason reason)
+            => value.OnEvicted(ToEvictionReason(reason), cache._onCallbackFailed);
+    }
+}

@@ -1,0 +1,132 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Primitives;
+
+namespace AtomicLru.Extensions;
+
+/// <summary>
+/// An <see cref="ICacheEntry"/> of <see cref="AtomicLruMemoryCache"/>: filled in by the caller, committed
+/// to the cache by <see cref="Dispose"/> if <see cref="Value"/> was set (once, however often it is disposed),
+/// and then the engine's value for its key.
+/// </summary>
+internal sealed class MemoryCacheEntry : ICacheEntry
+{
+    private readonly AtomicLruMemoryCache _cache;
+    private object? _value;
+    private bool _valueSet;
+    private bool _committed;
+    private int _callbacksFired;
+    private TimeSpan? _relative;
+    private TimeSpan? _sliding;
+    private long? _size;
+    private List<IChangeToken>? _tokens;
+    private List<PostEvictionCallbackRegistration>? _callbacks;
+
+    internal MemoryCacheEntry(object key, AtomicLruMemoryCache cache)
+    {
+        Key = key;
+        _cache = cache;
+    }
+
+    public object Key { get; }
+
+    public object? Value
+    {
+        get => _value;
+        set
+        {
+            _value = value;
+            _valueSet = true;
+        }
+    }
+
+    public DateTimeOffset? AbsoluteExpiration { get; set; }
+
+    public TimeSpan? AbsoluteExpirationRelativeToNow
+    {
+        get => _relative;
+        set
+        {
+            if (value <= TimeSpan.Zero)
+            {
+                throw new ArgumentOutOfRangeException(nameof(AbsoluteExpirationRelativeToNow), value, "The relative expiration value must be positive.");
+            }
+
+            _relative = value;
+        }
+    }
+
+    public TimeSpan? SlidingExpiration
+    {
+        get => _sliding;
+        set
+        {
+            if (value <= TimeSpan.Zero)
+            {
+                throw new ArgumentOutOfRangeException(nameof(SlidingExpiration), value, "The sliding expiration value must be positive.");
+            }
+
+            _sliding = value;
+        }
+    }
+
+    public IList<IChangeToken> ExpirationTokens => _tokens ??= [];
+
+    public IList<PostEvictionCallbackRegistration> PostEvictionCallbacks => _callbacks ??= [];
+
+    public CacheItemPriority Priority { get; set; } = CacheItemPriority.Normal;
+
+    public long? Size
+    {
+        get => _size;
+        set
+        {
+            if (value < 0)
+            {
+                throw new ArgumentOutOfRangeException(nameof(Size), value, "The size must be zero or positive.");
+            }
+
+            _size = value;
+        }
+    }
+
+    /// <summary>Commits the entry to the cache if a value was set; later calls do nothing.</summary>
+    public void Dispose()
+    {
+        if (_committed)
+        {
+            return;
+        }
+
+        _committed = true;
+        if (_valueSet)
+        {
+            _cache.Commit(this);
+        }
+    }
+
+    /// <summary>Runs the post-eviction callbacks once, whatever calls this how often.</summary>
+    internal void OnEvicted(EvictionReason reason, Action<Exception, MemoryCacheEntry> onCallbackFailed)
+    {
+        if (_callbacks is null || Interlocked.Exchange(ref _callbacksFired, 1) != 0)
+        {
+            return;
+        }
+
+        foreach (PostEvictionCallbackRegistration registration in _callbacks)
+        {
+            try
+            {
+                registration.EvictionCallback?.Invoke(Key, _value, reason, registration.State);
+            }
+#pragma warning disable CA1031 // a user's callback must not break the cache: its failure is logged
+            catch (Exception exception)
+#pragma warning restore CA1031
+            {
+                onCallbackFailed(exception, this);
+            }
+        }
+    }
+}
