@@ -43,6 +43,7 @@ public sealed partial class AtomicLruMemoryCache : IMemoryCache
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Action<Exception, MemoryCacheEntry> _onCallbackFailed;
+    private readonly Action<MemoryCacheEntry> _onTokenFired;
 
     /// <summary>Creates a cache with these limits.</summary>
     /// <param name="options">The limits and expiry settings; read once, here.</param>
@@ -73,6 +74,7 @@ public sealed partial class AtomicLruMemoryCache : IMemoryCache
             comparer: null,
             new Listener(this),
             _options.EffectiveMaxItemSizeInBytes);
+        _onTokenFired = entry => _engine.RemoveIfSame(entry.Key, entry, RemovalReason.TokenExpired);
     }
 
     /// <summary>Entries held now, including expired ones that the background reclaim has not reached yet.</summary>
@@ -92,8 +94,13 @@ public sealed partial class AtomicLruMemoryCache : IMemoryCache
         ArgumentNullException.ThrowIfNull(key);
         if (_engine.TryGet(key, out MemoryCacheEntry? entry))
         {
-            value = entry.Value;
-            return true;
+            if (!entry.HasPolledTokens || !entry.AnyTokenChanged())
+            {
+                value = entry.Value;
+                return true;
+            }
+
+            _engine.RemoveIfSame(key, entry, RemovalReason.TokenExpired);
         }
 
         value = null;
@@ -135,18 +142,37 @@ public sealed partial class AtomicLruMemoryCache : IMemoryCache
             TimeSpan untilAbsolute = absolute - _time.GetUtcNow();
             if (untilAbsolute <= TimeSpan.Zero)
             {
-                // Already expired: not added, the older value goes (it would be stale), callbacks say why.
-                _engine.Remove(entry.Key);
-                entry.OnEvicted(EvictionReason.Expired, _onCallbackFailed);
+                NotAdded(entry, EvictionReason.Expired);
                 return;
             }
 
             deadline = deadline is TimeSpan relative && relative < untilAbsolute ? relative : untilAbsolute;
         }
 
+        if (entry.AnyTokenChanged())
+        {
+            NotAdded(entry, EvictionReason.TokenExpired);
+            return;
+        }
+
         TimeSpan sliding = entry.SlidingExpiration ?? TimeSpan.Zero;
         TimeSpan ttl = deadline ?? (sliding > TimeSpan.Zero ? Timeout.InfiniteTimeSpan : _options.ResolveTtl(null));
-        _engine.Set(entry.Key, entry, ttl, entry.Size ?? ChargeFor(entry), sliding);
+        if (_engine.Set(entry.Key, entry, ttl, entry.Size ?? ChargeFor(entry), sliding, pinned: entry.Priority == CacheItemPriority.NeverRemove))
+        {
+            // Watch the tokens once the entry is in: a token that fired meanwhile removes it right away.
+            entry.WatchTokens(_onTokenFired);
+            if (entry.AnyTokenChanged())
+            {
+                _engine.RemoveIfSame(entry.Key, entry, RemovalReason.TokenExpired);
+            }
+        }
+    }
+
+    /// <summary>An entry expired before it was committed: not added, the older value goes (it would be stale), callbacks say why.</summary>
+    private void NotAdded(MemoryCacheEntry entry, EvictionReason reason)
+    {
+        _engine.Remove(entry.Key);
+        entry.OnEvicted(reason, _onCallbackFailed);
     }
 
     /// <summary>What an entry without a Size is charged: its bookkeeping, plus a byte array's or a string's length.</summary>
@@ -167,6 +193,7 @@ public sealed partial class AtomicLruMemoryCache : IMemoryCache
         RemovalReason.Capacity or RemovalReason.TooLarge => EvictionReason.Capacity,
         RemovalReason.Expired => EvictionReason.Expired,
         RemovalReason.Replaced => EvictionReason.Replaced,
+        RemovalReason.TokenExpired => EvictionReason.TokenExpired,
         _ => EvictionReason.Removed,
     };
 

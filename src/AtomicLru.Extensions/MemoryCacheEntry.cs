@@ -107,10 +107,82 @@ internal sealed class MemoryCacheEntry : ICacheEntry
         }
     }
 
-    /// <summary>Runs the post-eviction callbacks once, whatever calls this how often.</summary>
+    /// <summary>True if a token without change callbacks must be polled on each read.</summary>
+    internal bool HasPolledTokens { get; private set; }
+
+    /// <summary>True if an expiration token has fired.</summary>
+    internal bool AnyTokenChanged()
+    {
+        if (_tokens is not null)
+        {
+            foreach (IChangeToken token in _tokens)
+            {
+                if (token.HasChanged)
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// After the entry is stored: tokens that call back remove it when they fire (only if it is still the
+    /// key's entry); the others are polled on reads.
+    /// </summary>
+    internal void WatchTokens(Action<MemoryCacheEntry> onTokenFired)
+    {
+        if (_tokens is null)
+        {
+            return;
+        }
+
+        foreach (IChangeToken token in _tokens)
+        {
+            if (token.ActiveChangeCallbacks)
+            {
+                IDisposable registration = token.RegisterChangeCallback(static state =>
+                {
+                    var (entry, fired) = ((MemoryCacheEntry, Action<MemoryCacheEntry>))state!;
+                    fired(entry);
+                }, (this, onTokenFired));
+                lock (_tokens)
+                {
+                    (_registrations ??= []).Add(registration);
+                }
+            }
+            else
+            {
+                HasPolledTokens = true;
+            }
+        }
+    }
+
+    private List<IDisposable>? _registrations;
+
+    /// <summary>Runs the post-eviction callbacks once, whatever calls this how often, and stops watching tokens.</summary>
     internal void OnEvicted(EvictionReason reason, Action<Exception, MemoryCacheEntry> onCallbackFailed)
     {
-        if (_callbacks is null || Interlocked.Exchange(ref _callbacksFired, 1) != 0)
+        if (Interlocked.Exchange(ref _callbacksFired, 1) != 0)
+        {
+            return;
+        }
+
+        if (_registrations is not null)
+        {
+            lock (_tokens!)
+            {
+                foreach (IDisposable registration in _registrations)
+                {
+                    registration.Dispose();
+                }
+
+                _registrations.Clear();
+            }
+        }
+
+        if (_callbacks is null)
         {
             return;
         }

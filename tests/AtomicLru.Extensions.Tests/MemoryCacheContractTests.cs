@@ -215,6 +215,55 @@ public abstract class MemoryCacheContractTests
         Assert.Equal("again", cache.Get("k"));
     }
 
+    /// <summary>A token that never calls back: the cache must poll it.</summary>
+    private sealed class PolledToken : Microsoft.Extensions.Primitives.IChangeToken
+    {
+        public bool HasChanged { get; set; }
+
+        public bool ActiveChangeCallbacks => false;
+
+        public IDisposable RegisterChangeCallback(Action<object?> callback, object? state) => throw new NotSupportedException();
+    }
+
+    [Fact]
+    public async Task A_change_token_that_fires_removes_the_entry_with_reason_token_expired()
+    {
+        IMemoryCache cache = Create();
+        var evictions = new Evictions();
+        using var source = new CancellationTokenSource();
+        cache.Set("k", "v", new MemoryCacheEntryOptions()
+            .AddExpirationToken(new Microsoft.Extensions.Primitives.CancellationChangeToken(source.Token))
+            .RegisterPostEvictionCallback(evictions.Callback));
+        Assert.True(cache.TryGetValue("k", out _));
+
+        await source.CancelAsync();
+        Assert.Equal(EvictionReason.TokenExpired, (await evictions.NextAsync()).Reason);
+        Assert.False(cache.TryGetValue("k", out _));
+    }
+
+    [Fact]
+    public void A_token_without_callbacks_is_checked_on_read()
+    {
+        IMemoryCache cache = Create();
+        var token = new PolledToken();
+        cache.Set("k", "v", new MemoryCacheEntryOptions().AddExpirationToken(token));
+        Assert.True(cache.TryGetValue("k", out _));
+        token.HasChanged = true;
+        Assert.False(cache.TryGetValue("k", out _));
+    }
+
+    [Fact]
+    public async Task An_entry_whose_token_already_fired_is_not_added()
+    {
+        IMemoryCache cache = Create();
+        var evictions = new Evictions();
+        cache.Set("k", "v", new MemoryCacheEntryOptions()
+            .AddExpirationToken(new PolledToken { HasChanged = true })
+            .RegisterPostEvictionCallback(evictions.Callback));
+        Assert.False(cache.TryGetValue("k", out _));
+        Assert.Equal(EvictionReason.TokenExpired, (await evictions.NextAsync()).Reason);
+    }
+
     [Fact]
     public void Statistics_count_hits_misses_and_entries()
     {
@@ -296,6 +345,43 @@ public sealed class AtomicLruMemoryCacheContractTests : MemoryCacheContractTests
         Assert.Equal(EvictionReason.Capacity, reason);
         cache.Clear();
         Assert.Equal(1, calls);
+    }
+
+    [Fact]
+    public void NeverRemove_entries_are_never_evicted_for_capacity_and_the_others_go_by_lru()
+    {
+        using var cache = new AtomicLruMemoryCache(new AtomicLruOptions { MaxItems = 3 }, Time);
+        cache.Set("pinned", 0, new MemoryCacheEntryOptions { Priority = CacheItemPriority.NeverRemove });
+        for (int i = 0; i < 10; i++)
+        {
+            cache.Set("k" + i, i);
+        }
+
+        Assert.True(cache.TryGetValue("pinned", out _));
+        Assert.True(cache.TryGetValue("k9", out _));
+        Assert.True(cache.TryGetValue("k8", out _));
+        Assert.False(cache.TryGetValue("k7", out _));
+        Assert.Equal(3, cache.Count);
+    }
+
+    [Fact]
+    public void When_only_NeverRemove_entries_remain_a_new_entry_is_refused_with_reason_capacity()
+    {
+        using var cache = new AtomicLruMemoryCache(new AtomicLruOptions { MaxItems = 2 }, Time);
+        var never = new MemoryCacheEntryOptions { Priority = CacheItemPriority.NeverRemove };
+        cache.Set("a", 1, never);
+        cache.Set("b", 2, never);
+        EvictionReason? reason = null;
+        cache.Set("c", 3, new MemoryCacheEntryOptions().RegisterPostEvictionCallback((_, _, r, _) => reason = r));
+        Assert.Equal(EvictionReason.Capacity, reason);
+        Assert.False(cache.TryGetValue("c", out _));
+        Assert.True(cache.TryGetValue("a", out _) && cache.TryGetValue("b", out _));
+
+        cache.Set("a", 10); // no longer pinned: now it may go
+        cache.Set("c", 3);
+        Assert.True(cache.TryGetValue("c", out _));
+        Assert.False(cache.TryGetValue("a", out _));
+        Assert.Equal(2, cache.Count);
     }
 
     [Fact]

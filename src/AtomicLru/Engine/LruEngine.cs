@@ -80,6 +80,8 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
 
     // Under _lock.
     private long _size;
+    private long _pinnedCount;
+    private long _pinnedSize;
     private List<Removal<TKey, TValue>>? _pendingRemovals;
     private long _capacityEvictions;
     private long _expirations;
@@ -267,8 +269,10 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
     /// <param name="ttl">Time to live from now; with <paramref name="sliding"/>, the absolute limit of the sliding window.</param>
     /// <param name="size">What the entry charges against the size limit.</param>
     /// <param name="sliding">A sliding expiry: each read keeps the entry for this long again (never past <paramref name="ttl"/>); zero for none.</param>
-    /// <returns>True if the value was stored; false if it was too large.</returns>
-    internal bool Set(TKey key, TValue value, TimeSpan ttl, long size, TimeSpan sliding = default)
+    /// <param name="pinned">Never evict the entry for capacity. If the pinned entries alone leave no room for a
+    /// write, that write is refused (reported as <see cref="RemovalReason.Capacity"/>) rather than breaking a limit.</param>
+    /// <returns>True if the value was stored; false if it was too large or no room could be made.</returns>
+    internal bool Set(TKey key, TValue value, TimeSpan ttl, long size, TimeSpan sliding = default, bool pinned = false)
     {
         ThrowIfDisposed();
         int hash = _table.GetHash(key);
@@ -299,10 +303,20 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
             // In place only where a reader cannot tear the value and the node is of the right kind.
             if (node is not null && !typeof(TValue).IsValueType && (node is SlidingNode<TKey, TValue>) == (slidingTicks > 0))
             {
-                MakeRoomLocked(0, size - node.Size, keep: node);
-                RecordRemovalLocked(node.Key, node.Value, node.ExpiresAt <= now ? RemovalReason.Expired : RemovalReason.Replaced);
+                RemovalReason oldValueLeaves = node.ExpiresAt <= now ? RemovalReason.Expired : RemovalReason.Replaced;
+                if (!MakeRoomLocked(0, size - node.Size, keep: node))
+                {
+                    RemoveLocked(node, oldValueLeaves);
+                    RecordRemovalLocked(key, value, RemovalReason.Capacity);
+                    return false;
+                }
+
+                RecordRemovalLocked(node.Key, node.Value, oldValueLeaves);
+                CountPinnedLocked(node, -1);
                 Volatile.Write(ref _size, _size + size - node.Size);
                 node.Size = size;
+                node.Pinned = pinned;
+                CountPinnedLocked(node, +1);
                 if (node is SlidingNode<TKey, TValue> slidingNode)
                 {
                     slidingNode.Sliding = slidingTicks;
@@ -326,10 +340,15 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
                     RemoveLocked(node, node.ExpiresAt <= now ? RemovalReason.Expired : RemovalReason.Replaced);
                 }
 
-                MakeRoomLocked(1, size, keep: null);
+                if (!MakeRoomLocked(1, size, keep: null))
+                {
+                    RecordRemovalLocked(key, value, RemovalReason.Capacity);
+                    return false;
+                }
+
                 AddLocked(slidingTicks > 0
-                    ? new SlidingNode<TKey, TValue>(key, hash, value, expiresAt, size, slidingTicks, cap)
-                    : new Node<TKey, TValue>(key, hash, value, expiresAt, size));
+                    ? new SlidingNode<TKey, TValue>(key, hash, value, expiresAt, size, slidingTicks, cap) { Pinned = pinned }
+                    : new Node<TKey, TValue>(key, hash, value, expiresAt, size) { Pinned = pinned });
             }
 
             return true;
@@ -370,7 +389,12 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
                 return value;
             }
 
-            MakeRoomLocked(1, size, keep: null);
+            if (!MakeRoomLocked(1, size, keep: null))
+            {
+                RecordRemovalLocked(key, value, RemovalReason.Capacity);
+                return value;
+            }
+
             AddLocked(new Node<TKey, TValue>(key, hash, value, _clock.ExpiryFrom(now, ttl), size));
             return value;
         }
@@ -398,6 +422,36 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
             bool live = node.ExpiresAt > now;
             RemoveLocked(node, live ? RemovalReason.Removed : RemovalReason.Expired);
             return live;
+        }
+        finally
+        {
+            ExitAndNotify();
+        }
+    }
+
+    /// <summary>
+    /// Removes the key's entry only if its value is still <paramref name="expected"/> (by reference), so that
+    /// a late signal about an older value (a change token firing) never removes a newer one.
+    /// </summary>
+    internal bool RemoveIfSame(TKey key, TValue expected, RemovalReason reason)
+    {
+        if (_disposed)
+        {
+            return false;
+        }
+
+        int hash = _table.GetHash(key);
+        _lock.Enter();
+        try
+        {
+            Node<TKey, TValue>? node = _table.FindLocked(key, hash);
+            if (node is null || !ReferenceEquals(node.Value, expected))
+            {
+                return false;
+            }
+
+            RemoveLocked(node, reason);
+            return true;
         }
         finally
         {
@@ -508,6 +562,13 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
             }
 
             Assert(linked == _table.Count, $"the LRU list holds {linked} nodes, the table counts {_table.Count}");
+            long pinned = 0;
+            foreach (Node<TKey, TValue> node in seen)
+            {
+                pinned += node.Pinned ? 1 : 0;
+            }
+
+            Assert(pinned == _pinnedCount, $"{pinned} pinned nodes, the engine counts {_pinnedCount}");
             Assert(size == _size, $"node sizes add up to {size}, the engine counts {_size}");
             Assert(_table.Count <= _maxItems, $"{_table.Count} entries exceed MaxItems {_maxItems}");
             Assert(_size <= _maxSize, $"{_size} exceeds the size limit {_maxSize}");
@@ -554,6 +615,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
 
     private void AddLocked(Node<TKey, TValue> node)
     {
+        CountPinnedLocked(node, +1);
         _table.Add(node);
         _lru.AddFirst(node);
         if (node.ExpiresAt != Node<TKey, TValue>.Never)
@@ -565,31 +627,54 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
     }
 
     /// <summary>
-    /// Evicts from the cold end, never <paramref name="keep"/>, until <paramref name="entries"/> more
-    /// entries and <paramref name="bytes"/> more size fit within the limits. Room is made before the write
+    /// Evicts from the cold end, never <paramref name="keep"/> nor a pinned entry, until <paramref name="entries"/>
+    /// more entries and <paramref name="bytes"/> more size fit within the limits. Room is made before the write
     /// lands, so a reader of Count or Size never sees them over a limit, not even for an instant.
     /// </summary>
-    private void MakeRoomLocked(int entries, long bytes, Node<TKey, TValue>? keep)
+    /// <returns>False, having evicted nothing, if even evicting every entry that may go would not make room.</returns>
+    private bool MakeRoomLocked(int entries, long bytes, Node<TKey, TValue>? keep)
     {
+        if (_table.Count + entries <= _maxItems && _size + bytes <= _maxSize)
+        {
+            return true;
+        }
+
+        bool keepStays = keep is { Pinned: false };
+        long staying = _pinnedCount + (keepStays ? 1 : 0);
+        long stayingSize = _pinnedSize + (keepStays ? keep!.Size : 0);
+        if (staying + entries > _maxItems || stayingSize + bytes > _maxSize)
+        {
+            return false;
+        }
+
         while (_table.Count + entries > _maxItems || _size + bytes > _maxSize)
         {
-            Node<TKey, TValue>? victim = _lru.Last;
-            if (victim is not null && ReferenceEquals(victim, keep))
+            // Not null: the check above proved that enough evictable entries exist.
+            Node<TKey, TValue> victim = _lru.Last!;
+            if (victim.Pinned || ReferenceEquals(victim, keep))
             {
-                victim = _lru.Previous(victim);
-            }
-
-            if (victim is null)
-            {
-                break;
+                _lru.MoveToFirst(victim); // out of the way; a pinned entry's recency does not matter
+                continue;
             }
 
             RemoveLocked(victim, RemovalReason.Capacity);
+        }
+
+        return true;
+    }
+
+    private void CountPinnedLocked(Node<TKey, TValue> node, int sign)
+    {
+        if (node.Pinned)
+        {
+            _pinnedCount += sign;
+            _pinnedSize += sign * node.Size;
         }
     }
 
     private void RemoveLocked(Node<TKey, TValue> node, RemovalReason reason)
     {
+        CountPinnedLocked(node, -1);
         _table.Remove(node);
         LruList<TKey, TValue>.Remove(node);
         TimerWheel<TKey, TValue>.Unschedule(node);
@@ -607,6 +692,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
             case RemovalReason.Replaced: _replacements++; break;
             case RemovalReason.Cleared: _clearedEntries++; break;
             case RemovalReason.TooLarge: _oversizedRejections++; break;
+            case RemovalReason.TokenExpired: _expirations++; break;
         }
 
         if (_listener is not null)
@@ -622,6 +708,8 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
         _wheel.Clear();
         _table.Clear();
         Volatile.Write(ref _size, 0);
+        _pinnedCount = 0;
+        _pinnedSize = 0;
     }
 
     /// <summary>Releases the lock, then tells the listener what the locked section removed.</summary>

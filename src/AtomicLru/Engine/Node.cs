@@ -18,6 +18,10 @@ internal class Node<TKey, TValue>
 
     internal readonly TKey Key;
     internal readonly int Hash;
+
+    /// <summary>Never evicted for capacity (IMemoryCache's <c>CacheItemPriority.NeverRemove</c>); fits in the padding after <see cref="Hash"/>.</summary>
+    internal bool Pinned;
+
     internal TValue Value;
 
     /// <summary>Timestamp (in the engine clock's units) from which the entry is expired; <see cref="Never"/> if none.</summary>

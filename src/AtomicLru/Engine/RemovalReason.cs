@@ -20,4 +20,7 @@ internal enum RemovalReason
 
     /// <summary>Never stored: larger than the per-entry maximum. The value reported is the one refused.</summary>
     TooLarge,
+
+    /// <summary>A change token the entry depended on fired (IMemoryCache's expiration tokens).</summary>
+    TokenExpired,
 }
