@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Threading;
 using AtomicLru.Engine;
 using Microsoft.Extensions.Caching.Memory;
@@ -114,8 +115,27 @@ public sealed partial class AtomicLruMemoryCache : IMemoryCache
         _engine.Remove(key);
     }
 
+    /// <summary>The keys of the unexpired entries, most recent first: a snapshot, as <c>MemoryCache.Keys</c> is.</summary>
+    public IEnumerable<object> Keys => _engine.SnapshotKeys();
+
     /// <summary>Removes every entry; their post-eviction callbacks run with <see cref="EvictionReason.Removed"/>.</summary>
     public void Clear() => _engine.Clear();
+
+    /// <summary>
+    /// Removes expired entries, then the least recently used ones (never <see cref="CacheItemPriority.NeverRemove"/>
+    /// ones) until <paramref name="percentage"/> of the entries are gone; callbacks say <see cref="EvictionReason.Capacity"/>.
+    /// </summary>
+    /// <param name="percentage">The share to remove, from 0 (none) to 1 (all), as <c>MemoryCache.Compact</c> takes it.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="percentage"/> is not within 0 to 1.</exception>
+    public void Compact(double percentage)
+    {
+        if (!(percentage >= 0 && percentage <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(percentage), percentage, "The percentage to compact must be from 0 to 1.");
+        }
+
+        _engine.Compact(percentage);
+    }
 
     /// <inheritdoc />
     public MemoryCacheStatistics? GetCurrentStatistics()

@@ -385,6 +385,44 @@ public sealed class AtomicLruMemoryCacheContractTests : MemoryCacheContractTests
     }
 
     [Fact]
+    public void Keys_is_a_snapshot_of_unexpired_keys_most_recent_first()
+    {
+        using var cache = new AtomicLruMemoryCache(new AtomicLruOptions(), Time);
+        cache.Set("a", 1);
+        cache.Set(2, 2);
+        cache.Set("short", 3, TimeSpan.FromMilliseconds(500));
+        cache.TryGetValue("a", out _);
+        Time.Advance(TimeSpan.FromMilliseconds(500)); // "short" expired, not yet reclaimed
+        var keys = cache.Keys;
+        cache.Set("later", 4);
+        Assert.Equal(new object[] { "a", 2 }, keys);
+    }
+
+    [Fact]
+    public void Compact_removes_the_least_recently_used_share_and_keeps_NeverRemove_entries()
+    {
+        using var cache = new AtomicLruMemoryCache(new AtomicLruOptions(), Time);
+        var reasons = new System.Collections.Generic.List<EvictionReason>();
+        cache.Set("pinned", 0, new MemoryCacheEntryOptions { Priority = CacheItemPriority.NeverRemove });
+        for (int i = 0; i < 9; i++)
+        {
+            cache.Set(i, i, new MemoryCacheEntryOptions().RegisterPostEvictionCallback((_, _, r, _) => reasons.Add(r)));
+        }
+
+        cache.Compact(0.5); // 10 entries: 5 go, the oldest unpinned ones
+        Assert.Equal(5, cache.Count);
+        Assert.True(cache.TryGetValue("pinned", out _));
+        Assert.False(cache.TryGetValue(4, out _));
+        Assert.True(cache.TryGetValue(5, out _));
+        Assert.All(reasons, r => Assert.Equal(EvictionReason.Capacity, r));
+
+        cache.Compact(1.0);
+        Assert.Equal(1, cache.Count); // only the pinned entry stays
+        Assert.Throws<ArgumentOutOfRangeException>(() => cache.Compact(1.5));
+        Assert.Throws<ArgumentOutOfRangeException>(() => cache.Compact(double.NaN));
+    }
+
+    [Fact]
     public void Expired_entries_are_reclaimed_without_a_read_unlike_MemoryCache()
     {
         using var cache = new AtomicLruMemoryCache(new AtomicLruOptions(), Time);

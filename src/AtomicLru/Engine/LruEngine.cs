@@ -459,6 +459,64 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
         }
     }
 
+    /// <summary>The keys of the unexpired entries, most recent first: a snapshot taken under the lock.</summary>
+    internal List<TKey> SnapshotKeys()
+    {
+        ThrowIfDisposed();
+        _lock.Enter();
+        try
+        {
+            long now = MaintainLocked();
+            var keys = new List<TKey>(_table.Count);
+            for (Node<TKey, TValue>? node = _lru.Last; node is not null; node = _lru.Previous(node))
+            {
+                if (node.ExpiresAt > now)
+                {
+                    keys.Add(node.Key);
+                }
+            }
+
+            keys.Reverse();
+            return keys;
+        }
+        finally
+        {
+            ExitAndNotify();
+        }
+    }
+
+    /// <summary>
+    /// Reclaims expired entries, then evicts the least recently used ones (never pinned ones) until
+    /// <paramref name="fraction"/> of the entries held before the call are gone.
+    /// </summary>
+    internal void Compact(double fraction)
+    {
+        ThrowIfDisposed();
+        _lock.Enter();
+        try
+        {
+            int target = _table.Count - (int)Math.Ceiling(_table.Count * fraction);
+            MaintainLocked();
+            long skipped = 0;
+            while (_table.Count > target && _table.Count > _pinnedCount && skipped <= _pinnedCount)
+            {
+                Node<TKey, TValue> victim = _lru.Last!;
+                if (victim.Pinned)
+                {
+                    _lru.MoveToFirst(victim);
+                    skipped++;
+                    continue;
+                }
+
+                RemoveLocked(victim, RemovalReason.Capacity);
+            }
+        }
+        finally
+        {
+            ExitAndNotify();
+        }
+    }
+
     /// <summary>Removes every entry (each reported as cleared).</summary>
     internal void Clear()
     {
