@@ -46,6 +46,10 @@ public sealed partial class AtomicLruMemoryCache : IMemoryCache
     private readonly Action<Exception, MemoryCacheEntry> _onCallbackFailed;
     private readonly Action<MemoryCacheEntry> _onTokenFired;
 
+    /// <summary>Post-eviction callbacks of committed entries, and how many have run: for tests of "exactly once".</summary>
+    internal long CallbacksRegistered;
+    internal long CallbacksRun;
+
     /// <summary>Creates a cache with these limits.</summary>
     /// <param name="options">The limits and expiry settings; read once, here.</param>
     /// <param name="timeProvider">Where time comes from; null for <see cref="TimeProvider.System"/>.</param>
