@@ -265,6 +265,23 @@ public abstract class MemoryCacheContractTests
     }
 
     [Fact]
+    public void The_other_Set_overloads_of_the_extension_methods_work()
+    {
+        IMemoryCache cache = Create();
+        cache.Set("absolute", "v", Time.GetUtcNow().AddMinutes(1));
+        using var source = new CancellationTokenSource();
+        cache.Set("token", "v", new Microsoft.Extensions.Primitives.CancellationChangeToken(source.Token));
+        cache.Set("options", "v", new MemoryCacheEntryOptions { SlidingExpiration = TimeSpan.FromMinutes(5) });
+        Assert.Equal("v", cache.Get<string>("absolute"));
+        Assert.Equal("v", cache.Get<string>("token"));
+        Assert.Equal("v", cache.Get<string>("options"));
+        Time.Advance(TimeSpan.FromMinutes(1));
+        Assert.Null(cache.Get<string>("absolute"));
+        Assert.True(cache.TryGetValue("options", out string? stillThere));
+        Assert.Equal("v", stillThere);
+    }
+
+    [Fact]
     public void Statistics_count_hits_misses_and_entries()
     {
         IMemoryCache cache = Create();
@@ -420,6 +437,24 @@ public sealed class AtomicLruMemoryCacheContractTests : MemoryCacheContractTests
         Assert.Equal(1, cache.Count); // only the pinned entry stays
         Assert.Throws<ArgumentOutOfRangeException>(() => cache.Compact(1.5));
         Assert.Throws<ArgumentOutOfRangeException>(() => cache.Compact(double.NaN));
+    }
+
+    [Fact]
+    public void A_throwing_callback_is_logged_at_error_with_the_key_type_not_the_key()
+    {
+        var logs = new Microsoft.Extensions.Logging.Testing.FakeLogCollector();
+        using var factory = new Microsoft.Extensions.Logging.LoggerFactory([new Microsoft.Extensions.Logging.Testing.FakeLoggerProvider(logs)]);
+        using var cache = new AtomicLruMemoryCache(new AtomicLruOptions(), Time, factory);
+        cache.Set("secret-key", 1, new MemoryCacheEntryOptions().RegisterPostEvictionCallback((_, _, _, _) => throw new InvalidOperationException("boom")));
+        cache.Remove("secret-key");
+
+        var record = Assert.Single(logs.GetSnapshot());
+        Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Error, record.Level);
+        Assert.IsType<InvalidOperationException>(record.Exception);
+        Assert.Contains("System.String", record.Message);
+        Assert.DoesNotContain("secret-key", record.Message); // keys can hold personal data
+        cache.Set("secret-key", 2);
+        Assert.Equal(2, cache.Get<int>("secret-key"));
     }
 
     [Fact]
