@@ -46,6 +46,9 @@ public sealed partial class AtomicLruMemoryCache : IMemoryCache
     private readonly Action<Exception, MemoryCacheEntry> _onCallbackFailed;
     private readonly Action<MemoryCacheEntry> _onTokenFired;
 
+    /// <summary>A <see cref="MemoryCacheEntry"/> object on a 64-bit runtime; checked by a test that measures allocations.</summary>
+    internal const int EntryObjectBytes = 152;
+
     /// <summary>Post-eviction callbacks of committed entries, and how many have run: for tests of "exactly once".</summary>
     internal long CallbacksRegistered;
     internal long CallbacksRun;
@@ -202,8 +205,8 @@ public sealed partial class AtomicLruMemoryCache : IMemoryCache
     /// <summary>What an entry without a Size is charged: its bookkeeping, plus a byte array's or a string's length.</summary>
     private static long ChargeFor(MemoryCacheEntry entry)
     {
-        const long entryObjectBytes = 88; // the MemoryCacheEntry itself
-        long bookkeeping = EntrySize.NodeBytes + EntrySize.TableBytes + entryObjectBytes;
+        long node = entry.SlidingExpiration is null ? EntrySize.NodeBytes : EntrySize.SlidingNodeBytes;
+        long bookkeeping = node + EntrySize.TableBytes + EntryObjectBytes;
         return entry.Value switch
         {
             byte[] bytes => bookkeeping + 24 + bytes.Length,

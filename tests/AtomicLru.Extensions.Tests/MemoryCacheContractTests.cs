@@ -458,6 +458,18 @@ public sealed class AtomicLruMemoryCacheContractTests : MemoryCacheContractTests
     }
 
     [Fact]
+    public void The_charge_for_an_entry_object_is_what_one_really_allocates()
+    {
+        using var cache = new AtomicLruMemoryCache(new AtomicLruOptions(), Time);
+        cache.CreateEntry("warm-up").Dispose();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        ICacheEntry entry = cache.CreateEntry("k");
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(AtomicLruMemoryCache.EntryObjectBytes, allocated);
+        GC.KeepAlive(entry);
+    }
+
+    [Fact]
     public void Expired_entries_are_reclaimed_without_a_read_unlike_MemoryCache()
     {
         using var cache = new AtomicLruMemoryCache(new AtomicLruOptions(), Time);
