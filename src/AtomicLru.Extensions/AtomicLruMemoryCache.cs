@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Threading;
 using AtomicLru.Engine;
+using AtomicLru.Extensions.Logging;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -63,14 +64,7 @@ public sealed partial class AtomicLruMemoryCache : IMemoryCache
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        _options = new AtomicLruOptions
-        {
-            SizeLimitInBytes = options.SizeLimitInBytes,
-            MaxItemSizeInBytes = options.MaxItemSizeInBytes,
-            MaxItems = options.MaxItems,
-            DefaultTtl = options.DefaultTtl,
-            ExpirationScanFrequency = options.ExpirationScanFrequency,
-        };
+        _options = options.Clone();
         _time = timeProvider ?? TimeProvider.System;
         _logger = (ILogger?)loggerFactory?.CreateLogger<AtomicLruMemoryCache>() ?? NullLogger.Instance;
         _onCallbackFailed = (exception, entry) => LogCallbackFailed(exception, entry.Key);
@@ -232,6 +226,13 @@ public sealed partial class AtomicLruMemoryCache : IMemoryCache
     private sealed class Listener(AtomicLruMemoryCache cache) : IRemovalListener<object, MemoryCacheEntry>
     {
         public void OnRemoved(object key, MemoryCacheEntry value, RemovalReason reason)
-            => value.OnEvicted(ToEvictionReason(reason), cache._onCallbackFailed);
+        {
+            if (cache._logger.IsEnabled(reason == RemovalReason.TooLarge ? LogLevel.Warning : LogLevel.Debug))
+            {
+                EvictionLog.Log(cache._logger, nameof(AtomicLruMemoryCache), cache._options.LogKeys, key, reason, value.Size ?? ChargeFor(value));
+            }
+
+            value.OnEvicted(ToEvictionReason(reason), cache._onCallbackFailed);
+        }
     }
 }

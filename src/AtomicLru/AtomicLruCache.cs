@@ -50,14 +50,7 @@ public class AtomicLruCache : IAtomicLruCache
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        _options = new AtomicLruOptions
-        {
-            SizeLimitInBytes = options.SizeLimitInBytes,
-            MaxItemSizeInBytes = options.MaxItemSizeInBytes,
-            MaxItems = options.MaxItems,
-            DefaultTtl = options.DefaultTtl,
-            ExpirationScanFrequency = options.ExpirationScanFrequency,
-        };
+        _options = options.Clone();
         _serializer = serializer ?? AtomicLruJsonSerializer.Default;
         _engine = new LruEngine<string, byte[]>(
             _options.MaxItems,

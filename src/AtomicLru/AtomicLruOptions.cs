@@ -51,6 +51,12 @@ public sealed class AtomicLruOptions
     public TimeSpan ExpirationScanFrequency { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
+    /// Whether eviction logs (Debug) and refusals (Warning) name the key. Off by default: keys can hold
+    /// personal data (user ids, e-mail addresses).
+    /// </summary>
+    public bool LogKeys { get; set; }
+
+    /// <summary>
     /// Throws if a setting is out of range. Called by every cache constructor, so a bad setting fails at
     /// start-up rather than at first use.
     /// </summary>
@@ -87,6 +93,9 @@ public sealed class AtomicLruOptions
                 nameof(ExpirationScanFrequency), ExpirationScanFrequency, $"AtomicLruOptions.ExpirationScanFrequency must be positive; it was {ExpirationScanFrequency}.");
         }
     }
+
+    /// <summary>A copy, so that a cache keeps the settings it was built with whatever happens to the original.</summary>
+    internal AtomicLruOptions Clone() => (AtomicLruOptions)MemberwiseClone();
 
     /// <summary>The per-entry maximum in effect: <see cref="MaxItemSizeInBytes"/>, else half of <see cref="SizeLimitInBytes"/>, else none.</summary>
     internal long? EffectiveMaxItemSizeInBytes => MaxItemSizeInBytes ?? SizeLimitInBytes / 2;

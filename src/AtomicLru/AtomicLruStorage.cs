@@ -31,17 +31,17 @@ public class AtomicLruStorage<T> : IAtomicLruStorage<T>
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range (the message names it).</exception>
     public AtomicLruStorage(AtomicLruOptions options, TimeProvider? timeProvider = null)
+        : this(options, timeProvider, listener: null)
+    {
+    }
+
+    internal AtomicLruStorage(AtomicLruOptions options, TimeProvider? timeProvider, IRemovalListener<string, T>? listener)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        _options = new AtomicLruOptions
-        {
-            MaxItems = options.MaxItems,
-            DefaultTtl = options.DefaultTtl,
-            ExpirationScanFrequency = options.ExpirationScanFrequency,
-        };
+        _options = options.Clone();
         _engine = new LruEngine<string, T>(
-            _options.MaxItems, maxSize: null, timeProvider, _options.ExpirationScanFrequency, StringComparer.Ordinal);
+            _options.MaxItems, maxSize: null, timeProvider, _options.ExpirationScanFrequency, StringComparer.Ordinal, listener);
     }
 
     /// <inheritdoc />

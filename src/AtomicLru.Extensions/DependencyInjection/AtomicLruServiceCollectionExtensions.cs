@@ -2,11 +2,13 @@ using System;
 using AtomicLru;
 using AtomicLru.Extensions;
 using AtomicLru.Extensions.DependencyInjection;
+using AtomicLru.Extensions.Logging;
 using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -111,10 +113,16 @@ public static class AtomicLruServiceCollectionExtensions
 
     private static void AddSerializedFaces(IServiceCollection services)
     {
-        services.TryAddSingleton(static sp => new AtomicLruCache(
-            sp.GetRequiredService<IOptions<AtomicLruOptions>>().Value,
-            sp.GetService<IAtomicLruSerializer>(),
-            sp.GetService<TimeProvider>()));
+        services.TryAddSingleton(static sp =>
+        {
+            AtomicLruOptions options = sp.GetRequiredService<IOptions<AtomicLruOptions>>().Value;
+            ILogger logger = (ILogger?)sp.GetService<ILoggerFactory>()?.CreateLogger<AtomicLruCache>() ?? NullLogger.Instance;
+            return new AtomicLruCache(
+                options,
+                sp.GetService<IAtomicLruSerializer>(),
+                sp.GetService<TimeProvider>(),
+                new LoggingRemovalListener<byte[]>(logger, nameof(AtomicLruCache), options.LogKeys, static payload => payload.Length));
+        });
         services.TryAddSingleton(static sp => new AtomicLruDistributedCache(sp.GetRequiredService<AtomicLruCache>()));
         services.RemoveAll<IAtomicLruCache>();
         services.AddSingleton<IAtomicLruCache>(static sp => sp.GetRequiredService<AtomicLruCache>());

@@ -83,6 +83,9 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
     private long _pinnedCount;
     private long _pinnedSize;
     private List<Removal<TKey, TValue>>? _pendingRemovals;
+
+    /// <summary>A list handed back after its removals were reported, reused by the next write: no allocation per eviction.</summary>
+    private List<Removal<TKey, TValue>>? _spareRemovals;
     private long _capacityEvictions;
     private long _expirations;
     private long _removals;
@@ -755,7 +758,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
 
         if (_listener is not null)
         {
-            (_pendingRemovals ??= []).Add(new Removal<TKey, TValue>(key, value, reason));
+            (_pendingRemovals ??= Interlocked.Exchange(ref _spareRemovals, null) ?? []).Add(new Removal<TKey, TValue>(key, value, reason));
         }
     }
 
@@ -781,6 +784,13 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
             foreach (Removal<TKey, TValue> removal in removals)
             {
                 _listener!.OnRemoved(removal.Key, removal.Value, removal.Reason);
+            }
+
+            // Hand the list back, unless it grew large (a Clear) or another list is already spare.
+            if (removals.Count <= 64)
+            {
+                removals.Clear();
+                Interlocked.CompareExchange(ref _spareRemovals, removals, null);
             }
         }
     }
