@@ -79,6 +79,8 @@ public sealed partial class AtomicLruMemoryCache : IMemoryCache
         _onTokenFired = entry => _engine.RemoveIfSame(entry.Key, entry, RemovalReason.TokenExpired);
     }
 
+    internal LruEngine<object, MemoryCacheEntry> Engine => _engine;
+
     /// <summary>Entries held now, including expired ones that the background reclaim has not reached yet.</summary>
     public int Count => _engine.Count;
 

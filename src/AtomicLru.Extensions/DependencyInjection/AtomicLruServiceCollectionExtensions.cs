@@ -3,6 +3,8 @@ using AtomicLru;
 using AtomicLru.Extensions;
 using AtomicLru.Extensions.DependencyInjection;
 using AtomicLru.Extensions.Logging;
+using AtomicLru.Extensions.Metrics;
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Configuration;
@@ -97,16 +99,25 @@ public static class AtomicLruServiceCollectionExtensions
 
     private static void AddOptionsAndValidation(IServiceCollection services)
     {
+        // Metrics only where the container has a meter factory (a host has one; AddMetrics adds one).
+        services.TryAddSingleton(static sp => new AtomicLruMetrics(sp.GetService<IMeterFactory>()));
         services.AddOptions<AtomicLruOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AtomicLruOptions>, AtomicLruOptionsValidator>());
     }
 
+    private static AtomicLruMetrics? Metrics(IServiceProvider services) => services.GetService<AtomicLruMetrics>();
+
     private static void AddMemoryCacheFace(IServiceCollection services)
     {
-        services.TryAddSingleton(static sp => new AtomicLruMemoryCache(
-            sp.GetRequiredService<IOptions<AtomicLruOptions>>().Value,
-            sp.GetService<TimeProvider>(),
-            sp.GetService<ILoggerFactory>()));
+        services.TryAddSingleton(static sp =>
+        {
+            var cache = new AtomicLruMemoryCache(
+                sp.GetRequiredService<IOptions<AtomicLruOptions>>().Value,
+                sp.GetService<TimeProvider>(),
+                sp.GetService<ILoggerFactory>());
+            Metrics(sp)?.Observe(nameof(AtomicLruMemoryCache), cache.Engine.CountersSnapshot);
+            return cache;
+        });
         services.RemoveAll<IMemoryCache>();
         services.AddSingleton<IMemoryCache>(static sp => sp.GetRequiredService<AtomicLruMemoryCache>());
     }
@@ -117,11 +128,13 @@ public static class AtomicLruServiceCollectionExtensions
         {
             AtomicLruOptions options = sp.GetRequiredService<IOptions<AtomicLruOptions>>().Value;
             ILogger logger = (ILogger?)sp.GetService<ILoggerFactory>()?.CreateLogger<AtomicLruCache>() ?? NullLogger.Instance;
-            return new AtomicLruCache(
+            var cache = new AtomicLruCache(
                 options,
                 sp.GetService<IAtomicLruSerializer>(),
                 sp.GetService<TimeProvider>(),
                 new LoggingRemovalListener<byte[]>(logger, nameof(AtomicLruCache), options.LogKeys, static payload => payload.Length));
+            Metrics(sp)?.Observe(nameof(AtomicLruCache), cache.Engine.CountersSnapshot);
+            return cache;
         });
         services.TryAddSingleton(static sp => new AtomicLruDistributedCache(sp.GetRequiredService<AtomicLruCache>()));
         services.RemoveAll<IAtomicLruCache>();

@@ -560,6 +560,12 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
     internal EngineCounters GetCounters()
     {
         ThrowIfDisposed();
+        return CountersSnapshot();
+    }
+
+    /// <summary>The counters without the disposal check: for metrics callbacks, which may run after disposal.</summary>
+    internal EngineCounters CountersSnapshot()
+    {
         return new EngineCounters(
             Hits: _readBuffer.TotalHits(),
             Misses: _readBuffer.TotalMisses(),
