@@ -1,0 +1,87 @@
+// AtomicLru in an ASP.NET Core minimal API:
+//   dotnet run --project samples/AtomicLru.Samples.WebApi --urls http://127.0.0.1:5080
+//   curl http://127.0.0.1:5080/weather/paris          (slow the first time, cached after)
+//   curl -c jar -b jar http://127.0.0.1:5080/visits   (session state, stored in our IDistributedCache)
+//   curl http://127.0.0.1:5080/reports/42             (unserializable objects in IAtomicLruStorage<T>)
+//   curl http://127.0.0.1:5080/cache/stats            (live statistics)
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using AtomicLru;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Caching.Distributed;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.DependencyInjection;
+
+WebApplicationBuilder builder = WebApplication.CreateBuilder(args);
+
+// One line: IMemoryCache, IDistributedCache, IAtomicLruCache and IAtomicLruStorage<T>, bound from appsettings.json.
+builder.Services.AddAtomicLru(builder.Configuration.GetSection("AtomicLru"));
+builder.Services.AddSession(); // session state goes to IDistributedCache: ours
+
+WebApplication app = builder.Build();
+app.UseSession();
+
+app.MapGet("/weather/{city}", async (string city, IDistributedCache cache, CancellationToken ct) =>
+{
+    string key = "weather:" + city.ToUpperInvariant();
+    string? cached = await cache.GetStringAsync(key, ct);
+    if (cached is not null)
+    {
+        return Results.Ok(new { city, forecast = cached, source = "cache" });
+    }
+
+    string forecast = await SlowForecastAsync(city, ct);
+    await cache.SetStringAsync(key, forecast, new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes(10) }, ct);
+    return Results.Ok(new { city, forecast, source = "computed" });
+});
+
+app.MapGet("/visits", async (HttpContext context) =>
+{
+    await context.Session.LoadAsync();
+    int visits = (context.Session.GetInt32("visits") ?? 0) + 1;
+    context.Session.SetInt32("visits", visits);
+    return Results.Ok(new { visits });
+});
+
+app.MapGet("/reports/{id:int}", (int id, IAtomicLruStorage<ReportBuilder> reports) =>
+{
+    // The same live object comes back on every request: it is a reference, never serialized.
+    ReportBuilder report = reports.GetOrAdd($"report:{id}", _ => new ReportBuilder(id), TimeSpan.FromMinutes(30));
+    return Results.Ok(new { id, requests = report.CountRequest() });
+});
+
+app.MapGet("/cache/stats", (IAtomicLruCache cache, IMemoryCache memory) => Results.Ok(new
+{
+    distributed = cache.GetStatistics(),
+    memory = memory.GetCurrentStatistics(),
+}));
+
+app.Run();
+
+static async Task<string> SlowForecastAsync(string city, CancellationToken ct)
+{
+    await Task.Delay(TimeSpan.FromMilliseconds(300), ct); // stands for a slow API or database
+    return $"sunny in {city}, {city.Length + 12} °C";
+}
+
+/// <summary>A live, unserializable object (it holds a lock and a counter) kept by reference.</summary>
+public sealed class ReportBuilder(int id)
+{
+    private readonly Lock _gate = new();
+    private int _requests;
+
+    public int Id => id;
+
+    public int CountRequest()
+    {
+        lock (_gate)
+        {
+            return ++_requests;
+        }
+    }
+}
+
+/// <summary>Visible to WebApplicationFactory in the tests.</summary>
+public partial class Program;
