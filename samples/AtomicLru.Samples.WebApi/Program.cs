@@ -45,6 +45,13 @@ app.MapGet("/visits", async (HttpContext context) =>
     return Results.Ok(new { visits });
 });
 
+app.MapGet("/visits/peek", async (HttpContext context) =>
+{
+    // Reads without writing: the session middleware then calls IDistributedCache.RefreshAsync, which slides.
+    await context.Session.LoadAsync();
+    return Results.Ok(new { visits = context.Session.GetInt32("visits") ?? 0 });
+});
+
 app.MapGet("/reports/{id:int}", (int id, IAtomicLruStorage<ReportBuilder> reports) =>
 {
     // The same live object comes back on every request: it is a reference, never serialized.

@@ -65,6 +65,23 @@ public sealed class WebApiSampleTests
     }
 
     [Fact]
+    public async Task Session_reads_without_writes_keep_it_alive_through_Refresh()
+    {
+        await using var factory = new SampleFactory(_time);
+        HttpClient client = factory.CreateClient(new WebApplicationFactoryClientOptions { HandleCookies = true });
+        async Task<int> GetAsync(string path) => (await client.GetFromJsonAsync<JsonElement>(path)).GetProperty("visits").GetInt32();
+
+        Assert.Equal(1, await GetAsync("/visits"));
+        for (int i = 0; i < 3; i++)
+        {
+            _time.Advance(TimeSpan.FromMinutes(15));
+            Assert.Equal(1, await GetAsync("/visits/peek")); // unchanged session: the middleware refreshes it
+        }
+
+        Assert.Equal(2, await GetAsync("/visits")); // 45 minutes after the last write, kept alive by Refresh
+    }
+
+    [Fact]
     public async Task Unserializable_objects_come_back_as_the_same_instance_and_stats_are_live()
     {
         await using var factory = new SampleFactory(_time);
