@@ -6,7 +6,6 @@ using AtomicLru;
 using AtomicLru.Extensions;
 using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Caching.Memory;
-using Microsoft.Extensions.Internal;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
@@ -196,14 +195,9 @@ public abstract class DistributedCacheContractTests
 
 public sealed class MemoryDistributedCacheContractTests : DistributedCacheContractTests
 {
-#pragma warning disable CS0618 // ISystemClock is obsolete, and the only way to give MemoryCache a clock
-    private sealed class Clock(TimeProvider time) : ISystemClock
-    {
-        public DateTimeOffset UtcNow => time.GetUtcNow();
-    }
-
     protected override IDistributedCache Create()
-        => new MemoryDistributedCache(Options.Create(new MemoryDistributedCacheOptions { Clock = new Clock(Time) }));
+#pragma warning disable CS0618 // MemoryCacheOptions.Clock is obsolete, and still the only way to give it a clock
+        => new MemoryDistributedCache(Options.Create(new MemoryDistributedCacheOptions { Clock = new TimeProviderClock(Time) }));
 #pragma warning restore CS0618
 }
 

@@ -5,7 +5,6 @@ using System.Threading.Tasks;
 using AtomicLru;
 using AtomicLru.Extensions;
 using Microsoft.Extensions.Caching.Memory;
-using Microsoft.Extensions.Internal;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
@@ -300,14 +299,9 @@ public abstract class MemoryCacheContractTests
 
 public sealed class MemoryCacheReferenceContractTests : MemoryCacheContractTests
 {
-#pragma warning disable CS0618 // ISystemClock is obsolete, and the only way to give MemoryCache a clock
-    private sealed class Clock(TimeProvider time) : ISystemClock
-    {
-        public DateTimeOffset UtcNow => time.GetUtcNow();
-    }
-
     protected override IMemoryCache Create()
-        => new MemoryCache(Options.Create(new MemoryCacheOptions { Clock = new Clock(Time), TrackStatistics = true }));
+#pragma warning disable CS0618 // MemoryCacheOptions.Clock is obsolete, and still the only way to give it a clock
+        => new MemoryCache(Options.Create(new MemoryCacheOptions { Clock = new TimeProviderClock(Time), TrackStatistics = true }));
 #pragma warning restore CS0618
 }
 
