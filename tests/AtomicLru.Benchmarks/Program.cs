@@ -4,10 +4,17 @@ using AtomicLru.Benchmarks;
 using BenchmarkDotNet.Running;
 
 // dotnet run -c Release --project tests/AtomicLru.Benchmarks -- memory        side-by-side heap footprint
+// dotnet run -c Release --project tests/AtomicLru.Benchmarks -- hitratio      hit ratio on ../shared/traces
 // dotnet run -c Release --project tests/AtomicLru.Benchmarks -- --filter '*'  BenchmarkDotNet suites
 if (args.FirstOrDefault() == "memory")
 {
     MemoryFootprint.Run();
+    return;
+}
+
+if (args.FirstOrDefault() == "hitratio")
+{
+    HitRatio.Run(args.Skip(1).FirstOrDefault());
     return;
 }
 

@@ -1,0 +1,196 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.IO.Compression;
+using System.Linq;
+using AtomicLru;
+using BitFaster.Caching.Lru;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Options;
+
+namespace AtomicLru.Benchmarks;
+
+/// <summary>
+/// Hit ratio on the LIRS traces (shared/traces), single-threaded, side by side: AtomicLru against an exact
+/// LRU written here, Bélády's optimal (the ceiling), BitFaster ConcurrentLru and MemoryCache with a size
+/// limit of one unit per entry. Replay: TryGet, and Set on a miss.
+/// </summary>
+internal static class HitRatio
+{
+    public static void Run(string? tracesDirectory)
+    {
+        string directory = tracesDirectory ?? FindTraces();
+        Console.WriteLine($"Hit ratio (%) on the LIRS traces, single-threaded; capacity = a share of the distinct keys ({Environment.ProcessorCount} cores, .NET {Environment.Version})");
+        Console.WriteLine();
+        Console.WriteLine("| trace | capacity | Bélády | exact LRU | AtomicLru | BitFaster ConcurrentLru | MemoryCache |");
+        Console.WriteLine("|---|---|---|---|---|---|---|");
+        foreach (string path in Directory.GetFiles(directory, "*.trace.gz").OrderBy(p => p, StringComparer.Ordinal))
+        {
+            int[] trace = Read(path);
+            int distinct = trace.Distinct().Count();
+            foreach (double share in new[] { 0.1, 0.25, 0.5 })
+            {
+                int capacity = Math.Max(3, (int)(distinct * share));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"| {Path.GetFileName(path).Replace(".trace.gz", "", StringComparison.Ordinal)} | {capacity:N0} | {Belady(trace, capacity):F2} | {ExactLru(trace, capacity):F2} | {AtomicLru(trace, capacity):F2} | {BitFaster(trace, capacity):F2} | {MemoryCacheRatio(trace, capacity):F2} |"));
+            }
+        }
+    }
+
+    private static string FindTraces()
+    {
+        for (DirectoryInfo? dir = new(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            string candidate = Path.Combine(dir.FullName, "shared", "traces");
+            if (Directory.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        throw new DirectoryNotFoundException("shared/traces not found above the benchmark's folder; pass its path after 'hitratio'.");
+    }
+
+    private static int[] Read(string path)
+    {
+        using var stream = new GZipStream(File.OpenRead(path), CompressionMode.Decompress);
+        using var reader = new StreamReader(stream);
+        var keys = new List<int>();
+        while (reader.ReadLine() is string line)
+        {
+            if (int.TryParse(line.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out int key))
+            {
+                keys.Add(key);
+            }
+        }
+
+        return [.. keys];
+    }
+
+    private static double Percent(long hits, int total) => 100.0 * hits / total;
+
+    private static double AtomicLru(int[] trace, int capacity)
+    {
+        using var storage = new AtomicLruStorage<int>(new AtomicLruOptions { MaxItems = capacity });
+        long hits = 0;
+        foreach (int key in trace)
+        {
+            string name = key.ToString(CultureInfo.InvariantCulture);
+            if (storage.TryGet(name, out _))
+            {
+                hits++;
+            }
+            else
+            {
+                storage.Set(name, key);
+            }
+        }
+
+        return Percent(hits, trace.Length);
+    }
+
+    private static double ExactLru(int[] trace, int capacity)
+    {
+        var order = new LinkedList<int>();
+        var nodes = new Dictionary<int, LinkedListNode<int>>();
+        long hits = 0;
+        foreach (int key in trace)
+        {
+            if (nodes.TryGetValue(key, out LinkedListNode<int>? node))
+            {
+                hits++;
+                order.Remove(node);
+                order.AddFirst(node);
+                continue;
+            }
+
+            if (nodes.Count == capacity)
+            {
+                nodes.Remove(order.Last!.Value);
+                order.RemoveLast();
+            }
+
+            nodes[key] = order.AddFirst(key);
+        }
+
+        return Percent(hits, trace.Length);
+    }
+
+    private static double Belady(int[] trace, int capacity)
+    {
+        // Evict the key whose next use is furthest away.
+        var nextUse = new int[trace.Length];
+        var seen = new Dictionary<int, int>();
+        for (int i = trace.Length - 1; i >= 0; i--)
+        {
+            nextUse[i] = seen.TryGetValue(trace[i], out int next) ? next : int.MaxValue;
+            seen[trace[i]] = i;
+        }
+
+        var cached = new Dictionary<int, int>(); // key -> its next use
+        var byNextUse = new SortedSet<(int NextUse, int Key)>();
+        long hits = 0;
+        for (int i = 0; i < trace.Length; i++)
+        {
+            int key = trace[i];
+            if (cached.TryGetValue(key, out int use))
+            {
+                hits++;
+                byNextUse.Remove((use, key));
+            }
+            else if (cached.Count == capacity)
+            {
+                (int _, int victim) = byNextUse.Max;
+                byNextUse.Remove(byNextUse.Max);
+                cached.Remove(victim);
+            }
+
+            cached[key] = nextUse[i];
+            byNextUse.Add((nextUse[i], key));
+        }
+
+        return Percent(hits, trace.Length);
+    }
+
+    private static double BitFaster(int[] trace, int capacity)
+    {
+        var lru = new ConcurrentLru<string, int>(capacity);
+        long hits = 0;
+        foreach (int key in trace)
+        {
+            string name = key.ToString(CultureInfo.InvariantCulture);
+            if (lru.TryGet(name, out _))
+            {
+                hits++;
+            }
+            else
+            {
+                lru.AddOrUpdate(name, key);
+            }
+        }
+
+        return Percent(hits, trace.Length);
+    }
+
+    private static double MemoryCacheRatio(int[] trace, int capacity)
+    {
+        using var cache = new MemoryCache(Options.Create(new MemoryCacheOptions { SizeLimit = capacity }));
+        var options = new MemoryCacheEntryOptions { Size = 1 };
+        long hits = 0;
+        foreach (int key in trace)
+        {
+            string name = key.ToString(CultureInfo.InvariantCulture);
+            if (cache.TryGetValue(name, out _))
+            {
+                hits++;
+            }
+            else
+            {
+                cache.Set(name, key, options);
+            }
+        }
+
+        return Percent(hits, trace.Length);
+    }
+}
