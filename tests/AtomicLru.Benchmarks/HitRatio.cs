@@ -70,24 +70,30 @@ internal static class HitRatio
 
     private static double Percent(long hits, int total) => 100.0 * hits / total;
 
-    private static double AtomicLru(int[] trace, int capacity)
+    /// <summary>Replays a trace against a cache: a lookup per request, a store on a miss.</summary>
+    private static double Replay(int[] trace, Func<string, bool> tryGet, Action<string, int> set)
     {
-        using var storage = new AtomicLruStorage<int>(new AtomicLruOptions { MaxItems = capacity });
         long hits = 0;
         foreach (int key in trace)
         {
             string name = key.ToString(CultureInfo.InvariantCulture);
-            if (storage.TryGet(name, out _))
+            if (tryGet(name))
             {
                 hits++;
             }
             else
             {
-                storage.Set(name, key);
+                set(name, key);
             }
         }
 
         return Percent(hits, trace.Length);
+    }
+
+    private static double AtomicLru(int[] trace, int capacity)
+    {
+        using var storage = new AtomicLruStorage<int>(new AtomicLruOptions { MaxItems = capacity });
+        return Replay(trace, key => storage.TryGet(key, out _), (key, value) => storage.Set(key, value));
     }
 
     private static double ExactLru(int[] trace, int capacity)
@@ -156,41 +162,13 @@ internal static class HitRatio
     private static double BitFaster(int[] trace, int capacity)
     {
         var lru = new ConcurrentLru<string, int>(capacity);
-        long hits = 0;
-        foreach (int key in trace)
-        {
-            string name = key.ToString(CultureInfo.InvariantCulture);
-            if (lru.TryGet(name, out _))
-            {
-                hits++;
-            }
-            else
-            {
-                lru.AddOrUpdate(name, key);
-            }
-        }
-
-        return Percent(hits, trace.Length);
+        return Replay(trace, key => lru.TryGet(key, out _), (key, value) => lru.AddOrUpdate(key, value));
     }
 
     private static double MemoryCacheRatio(int[] trace, int capacity)
     {
         using var cache = new MemoryCache(Options.Create(new MemoryCacheOptions { SizeLimit = capacity }));
         var options = new MemoryCacheEntryOptions { Size = 1 };
-        long hits = 0;
-        foreach (int key in trace)
-        {
-            string name = key.ToString(CultureInfo.InvariantCulture);
-            if (cache.TryGetValue(name, out _))
-            {
-                hits++;
-            }
-            else
-            {
-                cache.Set(name, key, options);
-            }
-        }
-
-        return Percent(hits, trace.Length);
+        return Replay(trace, key => cache.TryGetValue(key, out _), (key, value) => cache.Set(key, value, options));
     }
 }
