@@ -47,29 +47,13 @@ internal sealed class MemoryCacheEntry : ICacheEntry
     public TimeSpan? AbsoluteExpirationRelativeToNow
     {
         get => _relative;
-        set
-        {
-            if (value <= TimeSpan.Zero)
-            {
-                throw new ArgumentOutOfRangeException(nameof(AbsoluteExpirationRelativeToNow), value, "The relative expiration value must be positive.");
-            }
-
-            _relative = value;
-        }
+        set => _relative = Positive(value, nameof(AbsoluteExpirationRelativeToNow));
     }
 
     public TimeSpan? SlidingExpiration
     {
         get => _sliding;
-        set
-        {
-            if (value <= TimeSpan.Zero)
-            {
-                throw new ArgumentOutOfRangeException(nameof(SlidingExpiration), value, "The sliding expiration value must be positive.");
-            }
-
-            _sliding = value;
-        }
+        set => _sliding = Positive(value, nameof(SlidingExpiration));
     }
 
     public IList<IChangeToken> ExpirationTokens => _tokens ??= [];
@@ -91,6 +75,9 @@ internal sealed class MemoryCacheEntry : ICacheEntry
             _size = value;
         }
     }
+
+    private static TimeSpan? Positive(TimeSpan? value, string name)
+        => value <= TimeSpan.Zero ? throw new ArgumentOutOfRangeException(name, value, $"{name} must be positive.") : value;
 
     /// <summary>Commits the entry to the cache if a value was set; later calls do nothing.</summary>
     public void Dispose()

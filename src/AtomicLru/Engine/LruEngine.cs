@@ -197,24 +197,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
     /// Slides the key's expiry and refreshes its recency, as a read does, without returning the value or
     /// counting a hit or miss. True if an unexpired entry was there.
     /// </summary>
-    internal bool Refresh(TKey key)
-    {
-        ThrowIfDisposed();
-        Node<TKey, TValue>? node = _table.Find(key, _table.GetHash(key));
-        if (node is null)
-        {
-            return false;
-        }
-
-        if (IsLiveAndSlid(node))
-        {
-            RecordRead(node, countStatistics: false);
-            return true;
-        }
-
-        RemoveExpired(node);
-        return false;
-    }
+    internal bool Refresh(TKey key) => TryGetCore(key, out _, countStatistics: false);
 
     /// <summary>True if the key has an unexpired entry. Leaves recency and statistics alone.</summary>
     internal bool ContainsKey(TKey key)
