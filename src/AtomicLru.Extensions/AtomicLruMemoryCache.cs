@@ -199,9 +199,10 @@ public sealed partial class AtomicLruMemoryCache : IMemoryCache
     }
 
     /// <summary>What an entry without a Size is charged: its bookkeeping, plus a byte array's or a string's length.</summary>
-    private static long ChargeFor(MemoryCacheEntry entry)
+    private long ChargeFor(MemoryCacheEntry entry)
     {
-        long node = entry.SlidingExpiration is null ? EntrySize.NodeBytes : EntrySize.SlidingNodeBytes;
+        bool expires = entry.AbsoluteExpiration is not null || entry.AbsoluteExpirationRelativeToNow is not null || _options.DefaultTtl is not null;
+        long node = entry.SlidingExpiration is not null ? EntrySize.SlidingNodeBytes : expires ? EntrySize.TimedNodeBytes : EntrySize.NodeBytes;
         long bookkeeping = node + EntrySize.TableBytes + EntryObjectBytes;
         return entry.Value switch
         {
@@ -231,7 +232,7 @@ public sealed partial class AtomicLruMemoryCache : IMemoryCache
         {
             if (cache._logger.IsEnabled(reason == RemovalReason.TooLarge ? LogLevel.Warning : LogLevel.Debug))
             {
-                EvictionLog.Log(cache._logger, nameof(AtomicLruMemoryCache), cache._options.LogKeys, key, reason, value.Size ?? ChargeFor(value));
+                EvictionLog.Log(cache._logger, nameof(AtomicLruMemoryCache), cache._options.LogKeys, key, reason, value.Size ?? cache.ChargeFor(value));
             }
 
             value.OnEvicted(ToEvictionReason(reason), cache._onCallbackFailed);

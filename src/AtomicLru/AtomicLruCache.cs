@@ -224,7 +224,7 @@ public class AtomicLruCache : IAtomicLruCache
     /// to store. With <paramref name="sliding"/>, <paramref name="ttl"/> is the window's absolute limit.
     /// </summary>
     internal bool SetPayload(string key, byte[] payload, TimeSpan ttl, TimeSpan sliding = default)
-        => _engine.Set(key, payload, ttl, EntrySize.Of(key, payload.Length, sliding > TimeSpan.Zero), sliding);
+        => _engine.Set(key, payload, ttl, EntrySize.Of(key, payload.Length, ttl, sliding), sliding);
 
     /// <summary>The stored payload (shared: never to be written to), counting a hit or a miss; null on a miss.</summary>
     internal byte[]? TryGetPayload(string key) => _engine.TryGet(key, out byte[]? payload) ? payload : null;
@@ -304,7 +304,7 @@ public class AtomicLruCache : IAtomicLruCache
             byte[] payload = cache.Serialize(key, value);
             _value = value;
             _payload = payload;
-            byte[] stored = cache._engine.GetOrAdd(key, payload, ttl, EntrySize.Of(key, payload.Length));
+            byte[] stored = cache._engine.GetOrAdd(key, payload, ttl, EntrySize.Of(key, payload.Length, ttl));
             return stored;
         }
 

@@ -233,7 +233,7 @@ public sealed class CacheSeedTests
         {
             cache.SetBytes("k", new byte[length]);
             Assert.Equal(1, cache.Count);
-            Assert.Equal(EntrySize.Of("k", length), cache.SizeInBytes);
+            Assert.Equal(EntrySize.Of("k", length, Timeout.InfiniteTimeSpan), cache.SizeInBytes);
         }
     }
 
@@ -266,7 +266,7 @@ public sealed class CacheSeedTests
     public void Making_room_evicts_the_least_recently_used_and_never_the_new_entry()
     {
         using var cache = Create(sizeLimit: 8192);
-        long perEntry = EntrySize.Of("k0", 1000);
+        long perEntry = EntrySize.Of("k0", 1000, Timeout.InfiniteTimeSpan);
         int fits = (int)(8192 / perEntry);
         for (int i = 0; i < fits; i++)
         {
@@ -288,7 +288,7 @@ public sealed class CacheSeedTests
         using var cache = Create(sizeLimit: 100_000, defaultTtl: TimeSpan.FromSeconds(10));
         cache.Set("a", "x");
         cache.Set("b", "y", System.Threading.Timeout.InfiniteTimeSpan);
-        long sizeOfB = EntrySize.Of("b", 1);
+        long sizeOfB = EntrySize.Of("b", 1, Timeout.InfiniteTimeSpan);
         _time.Advance(TimeSpan.FromSeconds(11));
         Assert.Equal(1, cache.Count);
         Assert.Equal(sizeOfB, cache.SizeInBytes);

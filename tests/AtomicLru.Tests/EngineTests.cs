@@ -1,4 +1,5 @@
 using System;
+using System.Threading;
 using System.Collections.Generic;
 using System.Linq;
 using AtomicLru.Engine;
@@ -136,6 +137,32 @@ public sealed class EngineTests
         }
 
         Assert.Equal(0, engine.Count);
+        engine.CheckInvariants();
+    }
+
+    [Fact]
+    public void An_overwrite_may_give_an_entry_an_expiry_or_take_it_away()
+    {
+        // Entries without an expiry are plain nodes with no wheel links; giving one an expiry needs a new node.
+        using var engine = new LruEngine<string, string>(3, null, _time, TimeSpan.FromSeconds(1));
+        engine.Set("a", "forever", Timeout.InfiniteTimeSpan, 0);
+        engine.Set("b", "forever", Timeout.InfiniteTimeSpan, 0);
+        engine.Set("a", "expires", TimeSpan.FromSeconds(2), 0);
+        engine.Set("b", "expires", TimeSpan.FromSeconds(2), 0);
+        engine.Set("b", "forever again", Timeout.InfiniteTimeSpan, 0);
+        engine.CheckInvariants();
+
+        _time.Advance(TimeSpan.FromSeconds(3));
+
+        Assert.False(engine.TryGet("a", out _));
+        Assert.True(engine.TryGet("b", out string? b));
+        Assert.Equal("forever again", b);
+        Assert.Equal(1, engine.Count);
+        Assert.Equal(["b"], engine.SnapshotKeys());
+        engine.Set("a", "forever", Timeout.InfiniteTimeSpan, 0);
+        engine.Set("c", "x", TimeSpan.FromSeconds(1), 0);
+        engine.Set("d", "x", Timeout.InfiniteTimeSpan, 0); // evicts "b", the least recently used
+        Assert.Equal(["d", "c", "a"], engine.SnapshotKeys()); // most recent first
         engine.CheckInvariants();
     }
 

@@ -1,3 +1,6 @@
+using System;
+using System.Threading;
+
 namespace AtomicLru.Engine;
 
 /// <summary>
@@ -7,21 +10,31 @@ namespace AtomicLru.Engine;
 /// </summary>
 internal static class EntrySize
 {
-    /// <summary>A <c>Node&lt;string, byte[]&gt;</c>: object header and method table (16), nine references or longs (72), the hash and padding (8).</summary>
-    internal const int NodeBytes = 96;
+    /// <summary>A <c>Node&lt;string, byte[]&gt;</c>: object header and method table (16), seven references or longs (56), the hash, the pinned flag and padding (8).</summary>
+    internal const int NodeBytes = 80;
 
-    /// <summary>A <c>SlidingNode&lt;string, byte[]&gt;</c>: a node and two longs for the sliding window and its cap.</summary>
-    internal const int SlidingNodeBytes = NodeBytes + 16;
+    /// <summary>A <c>TimedNode&lt;string, byte[]&gt;</c> (an entry that expires): a node and its two timer-wheel links.</summary>
+    internal const int TimedNodeBytes = NodeBytes + 16;
+
+    /// <summary>A <c>SlidingNode&lt;string, byte[]&gt;</c>: a timed node and two longs for the sliding window and its cap.</summary>
+    internal const int SlidingNodeBytes = TimedNodeBytes + 16;
 
     /// <summary>The entry's share of the bucket array: one reference per entry at load factor 1, two just after a resize.</summary>
     internal const int TableBytes = 16;
 
-    /// <summary>Bytes charged for an entry with this key and payload length.</summary>
-    internal static long Of(string key, int payloadLength, bool sliding = false)
+    /// <summary>Bytes charged for an entry with this key and payload length, stored with this time to live and sliding window.</summary>
+    internal static long Of(string key, int payloadLength, TimeSpan ttl, TimeSpan sliding = default)
         => Align8(24L + payloadLength)          // byte[]: header, method table, length
            + Align8(22L + (2L * key.Length))     // string: header, method table, length, chars, terminator
-           + (sliding ? SlidingNodeBytes : NodeBytes)
+           + NodeBytesFor(ttl, sliding)
            + TableBytes;
+
+    /// <summary>
+    /// The node the engine makes for an entry with this time to live and sliding window. A finite
+    /// <paramref name="ttl"/> so long that it saturates to "never" gets a plain node: charged 16 bytes more than it holds.
+    /// </summary>
+    internal static int NodeBytesFor(TimeSpan ttl, TimeSpan sliding)
+        => sliding > TimeSpan.Zero ? SlidingNodeBytes : ttl == Timeout.InfiniteTimeSpan ? NodeBytes : TimedNodeBytes;
 
     private static long Align8(long bytes) => (bytes + 7) & ~7L;
 }

@@ -34,7 +34,8 @@
 // wider than an atomic write, so for them an overwrite puts in a new node instead: a reader then sees
 // the old node or the new one, never a torn value.
 //
-// Expiry. The TimerWheel holds every node that has an expiry. Writes advance it, and so does a periodic
+// Expiry. The TimerWheel holds every node that has an expiry (a TimedNode: entries stored without one are
+// plain Nodes, 16 bytes smaller, since they need no wheel links). Writes advance it, and so does a periodic
 // timer made from the TimeProvider (ExpirationScanFrequency), so expired entries are reclaimed within
 // about a second without waiting for a read or a write, and without a scan of the cache. A read never
 // returns an expired entry, whether or not the wheel has reached it yet. Sliding entries (SlidingNode)
@@ -71,7 +72,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
     private readonly Lock _lock = new();
     private readonly IRemovalListener<TKey, TValue>? _listener;
     private readonly Action<Node<TKey, TValue>> _replayRead;
-    private readonly Action<Node<TKey, TValue>> _expire;
+    private readonly Action<TimedNode<TKey, TValue>> _expire;
     private readonly long _maxItems;
     private readonly long _maxSize;
     private readonly long _maxItemSize;
@@ -286,8 +287,10 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
                 expiresAt = Math.Min(cap, now > long.MaxValue - slidingTicks ? long.MaxValue : now + slidingTicks);
             }
 
-            // In place only where a reader cannot tear the value and the node is of the right kind.
-            if (node is not null && !typeof(TValue).IsValueType && (node is SlidingNode<TKey, TValue>) == (slidingTicks > 0))
+            // In place only where a reader cannot tear the value and the node is of the right kind: a
+            // sliding node for a sliding entry, and a node with wheel links for one that expires.
+            if (node is not null && !typeof(TValue).IsValueType && (node is SlidingNode<TKey, TValue>) == (slidingTicks > 0)
+                && (expiresAt == Node<TKey, TValue>.Never || node is TimedNode<TKey, TValue>))
             {
                 RemovalReason oldValueLeaves = node.ExpiresAt <= now ? RemovalReason.Expired : RemovalReason.Replaced;
                 if (!MakeRoomLocked(0, size - node.Size, keep: node))
@@ -311,10 +314,13 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
 
                 node.Value = value;
                 Volatile.Write(ref node.ExpiresAt, expiresAt);
-                TimerWheel<TKey, TValue>.Unschedule(node);
-                if (expiresAt != Node<TKey, TValue>.Never)
+                if (node is TimedNode<TKey, TValue> timed)
                 {
-                    _wheel.Schedule(node);
+                    TimerWheel<TKey, TValue>.Unschedule(timed);
+                    if (expiresAt != Node<TKey, TValue>.Never)
+                    {
+                        _wheel.Schedule(timed);
+                    }
                 }
 
                 _lru.MoveToFirst(node);
@@ -332,9 +338,11 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
                     return false;
                 }
 
-                AddLocked(slidingTicks > 0
-                    ? new SlidingNode<TKey, TValue>(key, hash, value, expiresAt, size, slidingTicks, cap) { Pinned = pinned }
-                    : new Node<TKey, TValue>(key, hash, value, expiresAt, size) { Pinned = pinned });
+                Node<TKey, TValue> added = slidingTicks > 0
+                    ? new SlidingNode<TKey, TValue>(key, hash, value, expiresAt, size, slidingTicks, cap)
+                    : NewNode(key, hash, value, expiresAt, size);
+                added.Pinned = pinned;
+                AddLocked(added);
             }
 
             return true;
@@ -381,7 +389,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
                 return value;
             }
 
-            AddLocked(new Node<TKey, TValue>(key, hash, value, _clock.ExpiryFrom(now, ttl), size));
+            AddLocked(NewNode(key, hash, value, _clock.ExpiryFrom(now, ttl), size));
             return value;
         }
         finally
@@ -607,7 +615,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
                 size += node.Size;
                 Assert(seen.Add(node), "a node appears twice in the LRU list");
                 Assert(ReferenceEquals(_table.FindLocked(node.Key, node.Hash), node), "a listed node is not the table's node for its key");
-                Assert((node.WheelNext is not null) == (node.ExpiresAt != Node<TKey, TValue>.Never), "a node with an expiry is not in the wheel, or one without is");
+                Assert((node is TimedNode<TKey, TValue> { WheelNext: not null }) == (node.ExpiresAt != Node<TKey, TValue>.Never), "a node with an expiry is not in the wheel, or one without is");
                 Assert(node is not SlidingNode<TKey, TValue> sliding || node.ExpiresAt <= sliding.Cap, "a sliding expiry passed its absolute cap");
             }
 
@@ -663,6 +671,12 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
         return now;
     }
 
+    /// <summary>A node of the smallest kind that can hold the entry: wheel links only if it expires.</summary>
+    private static Node<TKey, TValue> NewNode(TKey key, int hash, TValue value, long expiresAt, long size)
+        => expiresAt == Node<TKey, TValue>.Never
+            ? new Node<TKey, TValue>(key, hash, value, expiresAt, size)
+            : new TimedNode<TKey, TValue>(key, hash, value, expiresAt, size);
+
     private void AddLocked(Node<TKey, TValue> node)
     {
         CountPinnedLocked(node, +1);
@@ -670,7 +684,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
         _lru.AddFirst(node);
         if (node.ExpiresAt != Node<TKey, TValue>.Never)
         {
-            _wheel.Schedule(node);
+            _wheel.Schedule((TimedNode<TKey, TValue>)node);
         }
 
         Volatile.Write(ref _size, _size + node.Size);
@@ -727,7 +741,11 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
         CountPinnedLocked(node, -1);
         _table.Remove(node);
         LruList<TKey, TValue>.Remove(node);
-        TimerWheel<TKey, TValue>.Unschedule(node);
+        if (node is TimedNode<TKey, TValue> timed)
+        {
+            TimerWheel<TKey, TValue>.Unschedule(timed);
+        }
+
         Volatile.Write(ref _size, _size - node.Size);
         RecordRemovalLocked(node.Key, node.Value, reason);
     }

@@ -1,8 +1,9 @@
 namespace AtomicLru.Engine;
 
 /// <summary>
-/// One cache entry. A node is at once a link in its hash chain, in the LRU list and (when it has an
-/// expiry) in a timer-wheel bucket, so an entry costs one object and no wrapper allocations.
+/// One cache entry. A node is at once a link in its hash chain and in the LRU list, so an entry costs one
+/// object and no wrapper allocations. An entry that expires is a <see cref="TimedNode{TKey,TValue}"/>, which
+/// is also a link in a timer-wheel bucket: entries without an expiry do not pay for those two links.
 /// </summary>
 /// <remarks>
 /// Field ownership: <see cref="Key"/> and <see cref="Hash"/> never change. Every other field is written
@@ -37,10 +38,6 @@ internal class Node<TKey, TValue>
     internal Node<TKey, TValue>? LruPrev;
     internal Node<TKey, TValue>? LruNext;
 
-    /// <summary>Timer-wheel links; null while the node is in no bucket.</summary>
-    internal Node<TKey, TValue>? WheelPrev;
-    internal Node<TKey, TValue>? WheelNext;
-
     internal Node(TKey key, int hash, TValue value, long expiresAt, long size)
     {
         Key = key;
@@ -50,12 +47,11 @@ internal class Node<TKey, TValue>
         Size = size;
     }
 
-    /// <summary>Creates a sentinel: the head of a circular list, never stored in the table.</summary>
+    /// <summary>Creates the head of the circular LRU list, never stored in the table.</summary>
     internal static Node<TKey, TValue> CreateSentinel()
     {
         var sentinel = new Node<TKey, TValue>(default!, 0, default!, Never, 0);
         sentinel.LruPrev = sentinel.LruNext = sentinel;
-        sentinel.WheelPrev = sentinel.WheelNext = sentinel;
         return sentinel;
     }
 

@@ -9,7 +9,7 @@ namespace AtomicLru.Engine;
 /// the value they checked: a writer that changed the entry meanwhile wrote its own expiry last, so a
 /// reader can never stretch a newer value's lifetime with an older value's sliding window.
 /// </remarks>
-internal sealed class SlidingNode<TKey, TValue> : Node<TKey, TValue>
+internal sealed class SlidingNode<TKey, TValue> : TimedNode<TKey, TValue>
     where TKey : notnull
 {
     /// <summary>The sliding window, in timestamp units.</summary>

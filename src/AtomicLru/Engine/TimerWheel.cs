@@ -22,7 +22,7 @@ internal sealed class TimerWheel<TKey, TValue>
 {
     private static readonly int[] BucketsPerLevel = [64, 64, 32, 16, 1];
 
-    private readonly Node<TKey, TValue>[][] _levels;
+    private readonly TimedNode<TKey, TValue>[][] _levels;
 
     /// <summary>Width of one bucket on each level, in timestamp units.</summary>
     private readonly long[] _spans;
@@ -35,16 +35,16 @@ internal sealed class TimerWheel<TKey, TValue>
 
     internal TimerWheel(long ticksPerSecond, long now)
     {
-        _levels = new Node<TKey, TValue>[BucketsPerLevel.Length][];
+        _levels = new TimedNode<TKey, TValue>[BucketsPerLevel.Length][];
         _spans = new long[BucketsPerLevel.Length + 1];
         long span = ticksPerSecond;
         for (int level = 0; level < BucketsPerLevel.Length; level++)
         {
             _spans[level] = span;
-            var buckets = new Node<TKey, TValue>[BucketsPerLevel[level]];
+            var buckets = new TimedNode<TKey, TValue>[BucketsPerLevel[level]];
             for (int i = 0; i < buckets.Length; i++)
             {
-                buckets[i] = Node<TKey, TValue>.CreateSentinel();
+                buckets[i] = TimedNode<TKey, TValue>.CreateBucketSentinel();
             }
 
             _levels[level] = buckets;
@@ -59,7 +59,7 @@ internal sealed class TimerWheel<TKey, TValue>
     private long NextTick(long now) => now >= long.MaxValue - _spans[0] ? long.MaxValue : ((now / _spans[0]) + 1) * _spans[0];
 
     /// <summary>Puts a node with an expiry into the bucket that covers it.</summary>
-    internal void Schedule(Node<TKey, TValue> node)
+    internal void Schedule(TimedNode<TKey, TValue> node)
     {
         // An expiry already behind the hand goes to the current bucket, which the next tick visits.
         long expiresAt = Math.Max(node.ExpiresAt, _time);
@@ -70,9 +70,9 @@ internal sealed class TimerWheel<TKey, TValue>
             level++;
         }
 
-        Node<TKey, TValue>[] buckets = _levels[level];
-        Node<TKey, TValue> sentinel = buckets[(int)((expiresAt / _spans[level]) & (buckets.Length - 1))];
-        Node<TKey, TValue> last = sentinel.WheelPrev!;
+        TimedNode<TKey, TValue>[] buckets = _levels[level];
+        TimedNode<TKey, TValue> sentinel = buckets[(int)((expiresAt / _spans[level]) & (buckets.Length - 1))];
+        TimedNode<TKey, TValue> last = sentinel.WheelPrev!;
         node.WheelNext = sentinel;
         node.WheelPrev = last;
         last.WheelNext = node;
@@ -80,7 +80,7 @@ internal sealed class TimerWheel<TKey, TValue>
     }
 
     /// <summary>Takes a node out of its bucket, if it is in one.</summary>
-    internal static void Unschedule(Node<TKey, TValue> node)
+    internal static void Unschedule(TimedNode<TKey, TValue> node)
     {
         if (node.WheelNext is null)
         {
@@ -97,7 +97,7 @@ internal sealed class TimerWheel<TKey, TValue>
     /// Moves the clock hand to <paramref name="now"/>, handing every node whose expiry has passed to
     /// <paramref name="expire"/> (already out of the wheel) and scheduling the others of the visited buckets again.
     /// </summary>
-    internal void Advance(long now, Action<Node<TKey, TValue>> expire)
+    internal void Advance(long now, Action<TimedNode<TKey, TValue>> expire)
     {
         long previous = _time;
         if (now <= previous)
@@ -121,13 +121,13 @@ internal sealed class TimerWheel<TKey, TValue>
                 break; // no coarser level has moved either
             }
 
-            Node<TKey, TValue>[] buckets = _levels[level];
+            TimedNode<TKey, TValue>[] buckets = _levels[level];
             int mask = buckets.Length - 1;
             long steps = Math.Min(currentTicks - previousTicks + 1, buckets.Length);
             for (long i = 0; i < steps; i++)
             {
-                Node<TKey, TValue> sentinel = buckets[(int)((previousTicks + i) & mask)];
-                Node<TKey, TValue>? node = sentinel.WheelNext!;
+                TimedNode<TKey, TValue> sentinel = buckets[(int)((previousTicks + i) & mask)];
+                TimedNode<TKey, TValue>? node = sentinel.WheelNext!;
                 if (ReferenceEquals(node, sentinel))
                 {
                     continue;
@@ -138,7 +138,7 @@ internal sealed class TimerWheel<TKey, TValue>
                 sentinel.WheelPrev = sentinel.WheelNext = sentinel;
                 while (node is not null)
                 {
-                    Node<TKey, TValue>? next = node.WheelNext;
+                    TimedNode<TKey, TValue>? next = node.WheelNext;
                     node.WheelPrev = null;
                     node.WheelNext = null;
                     if (node.ExpiresAt <= now)
@@ -159,9 +159,9 @@ internal sealed class TimerWheel<TKey, TValue>
     /// <summary>Empties every bucket; the caller is dropping all the nodes, so their links are left as they are.</summary>
     internal void Clear()
     {
-        foreach (Node<TKey, TValue>[] buckets in _levels)
+        foreach (TimedNode<TKey, TValue>[] buckets in _levels)
         {
-            foreach (Node<TKey, TValue> sentinel in buckets)
+            foreach (TimedNode<TKey, TValue> sentinel in buckets)
             {
                 sentinel.WheelPrev = sentinel.WheelNext = sentinel;
             }
