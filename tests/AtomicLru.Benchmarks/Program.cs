@@ -1,36 +1,52 @@
 using System;
+using System.IO;
 using System.Linq;
-using AtomicLru.Benchmarks;
+using AtomicLru.Benchmarks.Operations;
+using AtomicLru.Benchmarks.SideBySide;
 using BenchmarkDotNet.Running;
 
-// dotnet run -c Release --project tests/AtomicLru.Benchmarks -- memory        side-by-side heap footprint
-// dotnet run -c Release --project tests/AtomicLru.Benchmarks -- hitratio      hit ratio on ../shared/traces
-// dotnet run -c Release --project tests/AtomicLru.Benchmarks -- bytes         bytes per entry at 1,000,000 entries
-// dotnet run -c Release --project tests/AtomicLru.Benchmarks -- zipf          Zipf get-or-set throughput, 1 thread and all cores
-// dotnet run -c Release --project tests/AtomicLru.Benchmarks -- --filter '*'  BenchmarkDotNet suites
-if (args.FirstOrDefault() == "memory")
+// build/bench.sh runs `all` and writes docs/benchmarks/side-by-side.md and .svg. By hand:
+// dotnet run -c Release --project tests/AtomicLru.Benchmarks -- all [chart folder]   every side-by-side section
+// dotnet run -c Release --project tests/AtomicLru.Benchmarks -- latency | zipf | churn | ttl | hitratio [traces] | bytes | memory
+// dotnet run -c Release --project tests/AtomicLru.Benchmarks -- --filter '*'          BenchmarkDotNet suites
+switch (args.FirstOrDefault())
 {
-    MemoryFootprint.Run();
-    return;
+    case "all":
+        Header();
+        HitLatency.Run();
+        ZipfThroughput.Run();
+        WriteChurn.Run();
+        TtlChurn.Run();
+        BytesPerEntry.Run();
+        HitRatio.Run(null);
+        Report.WriteSvg(Path.Combine(args.ElementAtOrDefault(1) ?? ".", "side-by-side.svg"), MachineLine());
+        return;
+    case "latency": HitLatency.Run(); return;
+    case "zipf": ZipfThroughput.Run(); return;
+    case "churn": WriteChurn.Run(); return;
+    case "ttl": TtlChurn.Run(); return;
+    case "bytes": BytesPerEntry.Run(); return;
+    case "hitratio": HitRatio.Run(args.ElementAtOrDefault(1)); return;
+    case "memory": MemoryFootprint.Run(); return;
 }
 
-if (args.FirstOrDefault() == "zipf")
-{
-    ZipfThroughput.Run();
-    return;
-}
-
-if (args.FirstOrDefault() == "bytes")
-{
-    BytesPerEntry.Run();
-    return;
-}
-
-if (args.FirstOrDefault() == "hitratio")
-{
-    HitRatio.Run(args.Skip(1).FirstOrDefault());
-    return;
-}
-
-BenchmarkSwitcher.FromAssembly(typeof(DistributedCacheBenchmarks).Assembly).Run(args);
+BenchmarkSwitcher.FromAssembly(typeof(AtomicLru.Benchmarks.Operations.HotKeyBenchmarks).Assembly).Run(args);
 Console.Out.Flush();
+
+static void Header()
+{
+    Report.Line("# AtomicLru side by side");
+    Report.Line();
+    Report.Line($"Run {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC by `build/bench.sh`. {MachineLine()}.");
+    Report.Line("Candidates run in one process, interleaved round by round; figures are medians; every candidate is called through the same interface.");
+    Report.Line();
+}
+
+static string MachineLine()
+{
+    string cpu = File.Exists("/proc/cpuinfo")
+        ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown CPU"
+        : "unknown CPU";
+    double memoryGiB = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024.0 * 1024 * 1024);
+    return $"{cpu}, {Environment.ProcessorCount} cores, {memoryGiB:F0} GiB, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}";
+}

@@ -141,6 +141,18 @@ public sealed class EngineTests
     }
 
     [Fact]
+    public void The_system_clock_counts_milliseconds_of_the_coarse_monotonic_clock_and_other_providers_their_own_units()
+    {
+        var system = new EngineClock(null);
+        long before = Environment.TickCount64;
+        long now = system.Now();
+        Assert.Equal(1000, system.TicksPerSecond);
+        Assert.InRange(now, before, Environment.TickCount64);
+        Assert.Equal(_time.TimestampFrequency, new EngineClock(_time).TicksPerSecond);
+        Assert.Equal(_time.GetTimestamp(), new EngineClock(_time).Now());
+    }
+
+    [Fact]
     public void An_overwrite_may_give_an_entry_an_expiry_or_take_it_away()
     {
         // Entries without an expiry are plain nodes with no wheel links; giving one an expiry needs a new node.

@@ -120,6 +120,11 @@ internal sealed class ReadBuffer<TKey, TValue>
         {
             long head = Counters.Head;
             long tail = Volatile.Read(ref Counters.Tail);
+            if (head == tail)
+            {
+                return; // nothing to replay: leave the stripe's cache lines clean
+            }
+
             for (; head < tail; head++)
             {
                 ref Node<TKey, TValue>? slot = ref _slots[(int)head & SlotMask];

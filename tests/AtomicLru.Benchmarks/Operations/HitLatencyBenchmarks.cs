@@ -5,14 +5,14 @@ using BitFaster.Caching.Lru;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 
-namespace AtomicLru.Benchmarks;
+namespace AtomicLru.Benchmarks.Operations;
 
 /// <summary>
 /// A read hit over a warm cache of 100,000 string keys, cycling through the keys so that most reads miss
 /// the CPU caches (as they do in a real service): AtomicLru against ConcurrentDictionary (the floor of a
 /// hash lookup), BitFaster ConcurrentLru and MemoryCache.
 /// </summary>
-[MemoryDiagnoser]
+[Config(typeof(BenchmarkConfig))]
 public class HitLatencyBenchmarks
 {
     private const int Entries = 100_000;

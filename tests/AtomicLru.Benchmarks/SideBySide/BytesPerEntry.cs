@@ -7,7 +7,7 @@ using BitFaster.Caching.Lru;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 
-namespace AtomicLru.Benchmarks;
+namespace AtomicLru.Benchmarks.SideBySide;
 
 /// <summary>
 /// Managed bytes per entry with 1,000,000 entries of int keys and one shared value, side by side: the
@@ -19,16 +19,23 @@ internal static class BytesPerEntry
 
     public static void Run()
     {
-        Console.WriteLine($"Managed bytes per entry at {Entries:N0} entries (int keys, one shared value; {Environment.ProcessorCount} cores, .NET {Environment.Version})");
-        Console.WriteLine();
-        Console.WriteLine("| structure | bytes per entry |");
-        Console.WriteLine("|---|---|");
+        Report.Line($"## Managed bytes per entry at {Entries:N0} entries (int keys, one shared value)");
+        Report.Line();
+        Report.Line("| structure | bytes per entry |");
+        Report.Line("|---|---|");
         var value = new object();
         Measure("ConcurrentDictionary<int, object>", () =>
         {
             var d = new ConcurrentDictionary<int, object>();
             for (int i = 0; i < Entries; i++) { d[i] = value; }
             return d;
+        });
+        Measure("locked LRU: Dictionary<int, LinkedListNode> + LinkedList", () =>
+        {
+            var map = new System.Collections.Generic.Dictionary<int, System.Collections.Generic.LinkedListNode<(int, object)>>();
+            var order = new System.Collections.Generic.LinkedList<(int, object)>();
+            for (int i = 0; i < Entries; i++) { map[i] = order.AddFirst((i, value)); }
+            return (map, order);
         });
         Measure("BitFaster ConcurrentLru<int, object>", () =>
         {
@@ -66,6 +73,7 @@ internal static class BytesPerEntry
             for (int i = 0; i < Entries; i++) { cache.Set(i, value); }
             return cache;
         });
+        Report.Line();
     }
 
     private static void Measure(string name, Func<object> fill)
@@ -73,7 +81,7 @@ internal static class BytesPerEntry
         long before = GC.GetTotalMemory(forceFullCollection: true);
         object structure = fill();
         long after = GC.GetTotalMemory(forceFullCollection: true);
-        Console.WriteLine($"| {name} | {(after - before) / (double)Entries:F0} |");
+        Report.Line($"| {name} | {(after - before) / (double)Entries:F0} |");
         GC.KeepAlive(structure);
         (structure as IDisposable)?.Dispose();
     }

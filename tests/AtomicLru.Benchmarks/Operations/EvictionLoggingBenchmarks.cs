@@ -3,7 +3,7 @@ using AtomicLru.Extensions.Logging;
 using BenchmarkDotNet.Attributes;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace AtomicLru.Benchmarks;
+namespace AtomicLru.Benchmarks.Operations;
 
 /// <summary>
 /// A write that evicts, with eviction logging whose level is off against no logging at all: the two must

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 
-namespace AtomicLru.Benchmarks;
+namespace AtomicLru.Benchmarks.SideBySide;
 
 /// <summary>
 /// How much managed memory a full cache holds against its configured limit, side by side in one process:

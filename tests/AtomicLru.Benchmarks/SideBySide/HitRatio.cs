@@ -9,7 +9,7 @@ using BitFaster.Caching.Lru;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 
-namespace AtomicLru.Benchmarks;
+namespace AtomicLru.Benchmarks.SideBySide;
 
 /// <summary>
 /// Hit ratio on the LIRS traces (shared/traces), single-threaded, side by side: AtomicLru against an exact
@@ -21,21 +21,37 @@ internal static class HitRatio
     public static void Run(string? tracesDirectory)
     {
         string directory = tracesDirectory ?? FindTraces();
-        Console.WriteLine($"Hit ratio (%) on the LIRS traces, single-threaded; capacity = a share of the distinct keys ({Environment.ProcessorCount} cores, .NET {Environment.Version})");
-        Console.WriteLine();
-        Console.WriteLine("| trace | capacity | Bélády | exact LRU | AtomicLru | BitFaster ConcurrentLru | MemoryCache |");
-        Console.WriteLine("|---|---|---|---|---|---|---|");
+        Report.Line("## Hit ratio (%), single-threaded: a read per request, a store on a miss");
+        Report.Line();
+        Report.Line("Capacity is a share of the trace's distinct keys (LIRS traces from shared/traces), or a count (Zipf s = 0.9 over 1,000,000 keys, 2,000,000 requests).");
+        Report.Line();
+        Report.Line("| trace | capacity | Bélády | exact LRU | AtomicLru | AtomicLru − exact LRU | BitFaster ConcurrentLru | MemoryCache |");
+        Report.Line("|---|---|---|---|---|---|---|---|");
         foreach (string path in Directory.GetFiles(directory, "*.trace.gz").OrderBy(p => p, StringComparer.Ordinal))
         {
             int[] trace = Read(path);
             int distinct = trace.Distinct().Count();
             foreach (double share in new[] { 0.1, 0.25, 0.5 })
             {
-                int capacity = Math.Max(3, (int)(distinct * share));
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"| {Path.GetFileName(path).Replace(".trace.gz", "", StringComparison.Ordinal)} | {capacity:N0} | {Belady(trace, capacity):F2} | {ExactLru(trace, capacity):F2} | {AtomicLru(trace, capacity):F2} | {BitFaster(trace, capacity):F2} | {MemoryCacheRatio(trace, capacity):F2} |"));
+                Row(Path.GetFileName(path).Replace(".trace.gz", "", StringComparison.Ordinal), trace, Math.Max(3, (int)(distinct * share)));
             }
         }
+
+        int[] zipf = Zipf.Sample(0.9, 1_000_000, 2_000_000, seed: 5);
+        foreach (int capacity in new[] { 1_000, 10_000, 100_000 })
+        {
+            Row("zipf 0.9", zipf, capacity);
+        }
+
+        Report.Line();
+    }
+
+    private static void Row(string name, int[] trace, int capacity)
+    {
+        double exact = ExactLru(trace, capacity);
+        double atomic = AtomicLru(trace, capacity);
+        Report.Line(string.Create(CultureInfo.InvariantCulture,
+            $"| {name} | {capacity:N0} | {Belady(trace, capacity):F2} | {exact:F2} | {atomic:F2} | {atomic - exact:+0.00;-0.00;0.00} | {BitFaster(trace, capacity):F2} | {MemoryCacheRatio(trace, capacity):F2} |"));
     }
 
     private static string FindTraces()

@@ -7,13 +7,13 @@ using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 
-namespace AtomicLru.Benchmarks;
+namespace AtomicLru.Benchmarks.Operations;
 
 /// <summary>
 /// IDistributedCache reads and writes of a 1 KB value: AtomicLru against MemoryDistributedCache, and the
 /// IBufferDistributedCache paths, which should allocate nothing (reads) or only the stored payload (writes).
 /// </summary>
-[MemoryDiagnoser]
+[Config(typeof(BenchmarkConfig))]
 public class DistributedCacheBenchmarks
 {
     private readonly DistributedCacheEntryOptions _options = new();
