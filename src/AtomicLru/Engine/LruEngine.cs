@@ -226,7 +226,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
         {
             try
             {
-                _readBuffer.Drain(_replayRead);
+                stripe.Drain(_replayRead); // only this stripe: writes drain the others before deciding
             }
             finally
             {

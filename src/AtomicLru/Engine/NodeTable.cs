@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Numerics;
 using System.Runtime.CompilerServices;
@@ -25,7 +26,10 @@ internal sealed class NodeTable<TKey, TValue>
     private const int InitialBuckets = 16;
 
     private readonly IEqualityComparer<TKey>? _comparer;
-    private Node<TKey, TValue>?[] _buckets = new Node<TKey, TValue>?[InitialBuckets];
+
+    /// <summary>String keys compared ordinally: hashed and compared by direct calls, not through the comparer interface.</summary>
+    private readonly bool _ordinalStrings;
+    private Bucket[] _buckets = new Bucket[InitialBuckets];
     private int _version;
     private int _count;
 
@@ -41,6 +45,8 @@ internal sealed class NodeTable<TKey, TValue>
         else
         {
             _comparer = comparer ?? EqualityComparer<TKey>.Default;
+            _ordinalStrings = typeof(TKey) == typeof(string)
+                && (ReferenceEquals(_comparer, StringComparer.Ordinal) || ReferenceEquals(_comparer, EqualityComparer<string>.Default));
         }
     }
 
@@ -55,7 +61,8 @@ internal sealed class NodeTable<TKey, TValue>
             return EqualityComparer<TKey>.Default.GetHashCode(key);
         }
 
-        return _comparer!.GetHashCode(key);
+        // The same hash as StringComparer.Ordinal's, without an interface dispatch.
+        return _ordinalStrings ? Unsafe.As<string>(key).GetHashCode() : _comparer!.GetHashCode(key);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -66,7 +73,7 @@ internal sealed class NodeTable<TKey, TValue>
             return EqualityComparer<TKey>.Default.Equals(a, b);
         }
 
-        return _comparer!.Equals(a, b);
+        return _ordinalStrings ? string.Equals(Unsafe.As<string>(a), Unsafe.As<string>(b), StringComparison.Ordinal) : _comparer!.Equals(a, b);
     }
 
     /// <summary>Fibonacci hashing: the top bits of hash × 2^32/φ pick the bucket, so weak hash codes
@@ -81,8 +88,8 @@ internal sealed class NodeTable<TKey, TValue>
         while (true)
         {
             int version = Volatile.Read(ref _version);
-            Node<TKey, TValue>?[] buckets = Volatile.Read(ref _buckets);
-            Node<TKey, TValue>? node = Volatile.Read(ref buckets[BucketIndex(hash, buckets.Length)]);
+            Bucket[] buckets = Volatile.Read(ref _buckets);
+            Node<TKey, TValue>? node = Volatile.Read(ref buckets[BucketIndex(hash, buckets.Length)].Head);
             while (node is not null)
             {
                 if (node.Hash == hash && KeyEquals(node.Key, key))
@@ -116,7 +123,7 @@ internal sealed class NodeTable<TKey, TValue>
     /// <summary>Finds the node for a key; the caller holds the lock, so no resize can run.</summary>
     internal Node<TKey, TValue>? FindLocked(TKey key, int hash)
     {
-        Node<TKey, TValue>? node = _buckets[BucketIndex(hash, _buckets.Length)];
+        Node<TKey, TValue>? node = _buckets[BucketIndex(hash, _buckets.Length)].Head;
         while (node is not null && (node.Hash != hash || !KeyEquals(node.Key, key)))
         {
             node = node.HashNext;
@@ -128,8 +135,8 @@ internal sealed class NodeTable<TKey, TValue>
     /// <summary>Adds a node whose key is not in the table. Caller holds the lock.</summary>
     internal void Add(Node<TKey, TValue> node)
     {
-        Node<TKey, TValue>?[] buckets = _buckets;
-        ref Node<TKey, TValue>? head = ref buckets[BucketIndex(node.Hash, buckets.Length)];
+        Bucket[] buckets = _buckets;
+        ref Node<TKey, TValue>? head = ref buckets[BucketIndex(node.Hash, buckets.Length)].Head;
         node.HashNext = head;
         Volatile.Write(ref head, node);
         int count = _count + 1;
@@ -143,7 +150,7 @@ internal sealed class NodeTable<TKey, TValue>
     /// <summary>Unlinks a node from its chain. Caller holds the lock; the node must be in the table.</summary>
     internal void Remove(Node<TKey, TValue> node)
     {
-        ref Node<TKey, TValue>? link = ref _buckets[BucketIndex(node.Hash, _buckets.Length)];
+        ref Node<TKey, TValue>? link = ref _buckets[BucketIndex(node.Hash, _buckets.Length)].Head;
         while (!ReferenceEquals(link, node))
         {
             link = ref link!.HashNext;
@@ -156,23 +163,23 @@ internal sealed class NodeTable<TKey, TValue>
     /// <summary>Forgets every node. Readers still on the old array finish their lookups on it.</summary>
     internal void Clear()
     {
-        Volatile.Write(ref _buckets, new Node<TKey, TValue>?[InitialBuckets]);
+        Volatile.Write(ref _buckets, new Bucket[InitialBuckets]);
         Volatile.Write(ref _count, 0);
     }
 
     private void Resize(int newLength)
     {
-        Node<TKey, TValue>?[] old = _buckets;
-        var buckets = new Node<TKey, TValue>?[newLength];
+        Bucket[] old = _buckets;
+        var buckets = new Bucket[newLength];
 
         Interlocked.Increment(ref _version); // odd: a reader that misses now looks again
-        foreach (Node<TKey, TValue>? first in old)
+        foreach (Bucket bucket in old)
         {
-            Node<TKey, TValue>? node = first;
+            Node<TKey, TValue>? node = bucket.Head;
             while (node is not null)
             {
                 Node<TKey, TValue>? next = node.HashNext;
-                ref Node<TKey, TValue>? head = ref buckets[BucketIndex(node.Hash, newLength)];
+                ref Node<TKey, TValue>? head = ref buckets[BucketIndex(node.Hash, newLength)].Head;
                 Volatile.Write(ref node.HashNext, head);
                 head = node;
                 node = next;
@@ -181,5 +188,14 @@ internal sealed class NodeTable<TKey, TValue>
 
         Volatile.Write(ref _buckets, buckets);
         Interlocked.Increment(ref _version);
+    }
+
+    /// <summary>
+    /// A chain head. Wrapping the reference in a struct spares every access the array-covariance type
+    /// check that an element of a <c>Node[]</c> (Node has subclasses) would cost.
+    /// </summary>
+    private struct Bucket
+    {
+        internal Node<TKey, TValue>? Head;
     }
 }

@@ -96,7 +96,7 @@ internal sealed class ReadBuffer<TKey, TValue>
     internal sealed class Stripe
     {
         internal StripeCounters Counters;
-        private readonly Node<TKey, TValue>?[] _slots = new Node<TKey, TValue>?[StripeCapacity];
+        private readonly Slot[] _slots = new Slot[StripeCapacity];
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         internal AppendResult TryAppend(Node<TKey, TValue> node)
@@ -112,7 +112,7 @@ internal sealed class ReadBuffer<TKey, TValue>
                 return AppendResult.Contended;
             }
 
-            Volatile.Write(ref _slots[(int)tail & SlotMask], node);
+            Volatile.Write(ref _slots[(int)tail & SlotMask].Node, node);
             return AppendResult.Success;
         }
 
@@ -127,7 +127,7 @@ internal sealed class ReadBuffer<TKey, TValue>
 
             for (; head < tail; head++)
             {
-                ref Node<TKey, TValue>? slot = ref _slots[(int)head & SlotMask];
+                ref Node<TKey, TValue>? slot = ref _slots[(int)head & SlotMask].Node;
                 Node<TKey, TValue>? node = Volatile.Read(ref slot);
                 if (node is null)
                 {
@@ -140,5 +140,11 @@ internal sealed class ReadBuffer<TKey, TValue>
 
             Volatile.Write(ref Counters.Head, head);
         }
+    }
+
+    /// <summary>A record; a struct, so writing it skips the array-covariance check a <c>Node[]</c> element would cost.</summary>
+    private struct Slot
+    {
+        internal Node<TKey, TValue>? Node;
     }
 }
