@@ -153,6 +153,29 @@ public sealed class EngineTests
     }
 
     [Fact]
+    public void Under_steady_writes_an_expired_entry_is_reclaimed_within_an_eighth_of_a_second()
+    {
+        // Start on a whole second of the timestamp clock, so this expiry falls in the middle of a 125 ms bucket.
+        long intoSecond = _time.GetTimestamp() % _time.TimestampFrequency;
+        _time.Advance(TimeSpan.FromSeconds((_time.TimestampFrequency - intoSecond) / (double)_time.TimestampFrequency));
+        Assert.Equal(0, _time.GetTimestamp() % _time.TimestampFrequency);
+        using var engine = new LruEngine<string, string>(null, null, _time, TimeSpan.FromHours(1));
+        engine.Set("expires", "v", TimeSpan.FromMilliseconds(1062.5), 0);
+
+        _time.Advance(TimeSpan.FromMilliseconds(1010));
+        engine.Set("other", "v", Timeout.InfiniteTimeSpan, 0); // the wheel moves the entry to a finer bucket
+        _time.Advance(TimeSpan.FromMilliseconds(90));
+        engine.Set("other", "v", Timeout.InfiniteTimeSpan, 0);
+        Assert.Equal(2, engine.Count); // expired 37.5 ms ago; its bucket ends at 1,125 ms
+        Assert.False(engine.ContainsKey("expires")); // never seen, reclaimed or not (a read would reclaim it)
+
+        _time.Advance(TimeSpan.FromMilliseconds(30));
+        engine.Set("other", "v", Timeout.InfiniteTimeSpan, 0);
+        Assert.Equal(1, engine.Count); // reclaimed by a write, 67.5 ms after its expiry
+        engine.CheckInvariants();
+    }
+
+    [Fact]
     public void An_overwrite_may_give_an_entry_an_expiry_or_take_it_away()
     {
         // Entries without an expiry are plain nodes with no wheel links; giving one an expiry needs a new node.

@@ -8,19 +8,24 @@ namespace AtomicLru.Engine;
 /// Used only under the policy lock.
 /// </summary>
 /// <remarks>
-/// <para>Level 0 has 64 buckets of one second; each level above has buckets as wide as the whole level
-/// below (64 s, 68 min, 36 h), and the last level is a single overflow bucket. An entry goes to the
-/// lowest level whose horizon covers its remaining time. When the clock moves past a bucket, the bucket's
-/// entries are either expired (their time has passed) or scheduled again, which drops them to a finer
-/// level. An entry is moved at most once per level, so reclaiming it costs O(1) however large the cache.</para>
-/// <para>Resolution: an entry is reclaimed once the clock has entered the second after the one its expiry
-/// falls in, so at most one second late (reads check the exact expiry and never return an expired entry).
-/// Times are engine-clock timestamps; a level's bucket width is a whole number of seconds in those units.</para>
+/// <para>Level 0 has 8 buckets of an eighth of a second; each level above has buckets as wide as the whole
+/// level below (1 s, 64 s, 68 min, 36 h), and the last level is a single overflow bucket. An entry goes to
+/// the lowest level whose horizon covers its remaining time. When the clock moves past a bucket, the
+/// bucket's entries are either expired (their time has passed) or scheduled again, which drops them to a
+/// finer level. An entry is moved at most once per level, so reclaiming it costs O(1) however large the cache.</para>
+/// <para>Resolution: an entry is reclaimed once the clock has entered the eighth of a second after the one
+/// its expiry falls in, so at most 125 ms late when writes or the timer advance the wheel (reads check the
+/// exact expiry and never return an expired entry). Under steady churn that bounds the expired entries
+/// still held to about an eighth of a second of arrivals; with one-second buckets it was a whole second's.
+/// Times are engine-clock timestamps; bucket widths are whole numbers of those units.</para>
 /// </remarks>
 internal sealed class TimerWheel<TKey, TValue>
     where TKey : notnull
 {
-    private static readonly int[] BucketsPerLevel = [64, 64, 32, 16, 1];
+    private static readonly int[] BucketsPerLevel = [8, 64, 64, 32, 16, 1];
+
+    /// <summary>Level-0 buckets per second.</summary>
+    private const int FinestPerSecond = 8;
 
     private readonly TimedNode<TKey, TValue>[][] _levels;
 
@@ -37,7 +42,7 @@ internal sealed class TimerWheel<TKey, TValue>
     {
         _levels = new TimedNode<TKey, TValue>[BucketsPerLevel.Length][];
         _spans = new long[BucketsPerLevel.Length + 1];
-        long span = ticksPerSecond;
+        long span = Math.Max(1, ticksPerSecond / FinestPerSecond);
         for (int level = 0; level < BucketsPerLevel.Length; level++)
         {
             _spans[level] = span;
