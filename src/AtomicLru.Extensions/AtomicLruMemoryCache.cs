@@ -201,7 +201,9 @@ public sealed partial class AtomicLruMemoryCache : IMemoryCache
     /// <summary>What an entry without a Size is charged: its bookkeeping, plus a byte array's or a string's length.</summary>
     private long ChargeFor(MemoryCacheEntry entry)
     {
-        bool expires = entry.AbsoluteExpiration is not null || entry.AbsoluteExpirationRelativeToNow is not null || _options.DefaultTtl is not null;
+        // The node Commit makes: timed if the entry has a deadline or falls back to a finite DefaultTtl.
+        bool expires = entry.AbsoluteExpiration is not null || entry.AbsoluteExpirationRelativeToNow is not null
+            || _options.ResolveTtl(null) != Timeout.InfiniteTimeSpan;
         long node = entry.SlidingExpiration is not null ? EntrySize.SlidingNodeBytes : expires ? EntrySize.TimedNodeBytes : EntrySize.NodeBytes;
         long bookkeeping = node + EntrySize.TableBytes + EntryObjectBytes;
         return entry.Value switch

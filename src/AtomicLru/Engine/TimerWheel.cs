@@ -22,10 +22,8 @@ namespace AtomicLru.Engine;
 internal sealed class TimerWheel<TKey, TValue>
     where TKey : notnull
 {
+    /// <summary>Level 0 spans one second, so its bucket count is also its buckets per second.</summary>
     private static readonly int[] BucketsPerLevel = [8, 64, 64, 32, 16, 1];
-
-    /// <summary>Level-0 buckets per second.</summary>
-    private const int FinestPerSecond = 8;
 
     private readonly TimedNode<TKey, TValue>[][] _levels;
 
@@ -42,7 +40,7 @@ internal sealed class TimerWheel<TKey, TValue>
     {
         _levels = new TimedNode<TKey, TValue>[BucketsPerLevel.Length][];
         _spans = new long[BucketsPerLevel.Length + 1];
-        long span = Math.Max(1, ticksPerSecond / FinestPerSecond);
+        long span = Math.Max(1, ticksPerSecond / BucketsPerLevel[0]);
         for (int level = 0; level < BucketsPerLevel.Length; level++)
         {
             _spans[level] = span;
