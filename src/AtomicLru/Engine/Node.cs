@@ -6,44 +6,36 @@ namespace AtomicLru.Engine;
 /// is also a link in a timer-wheel bucket: entries without an expiry do not pay for those two links.
 /// </summary>
 /// <remarks>
-/// Field ownership: <see cref="Key"/> and <see cref="Hash"/> never change. Every other field is written
-/// only under the engine's policy lock. Readers without the lock read <see cref="HashNext"/> (to walk a
-/// chain), <see cref="ExpiresAt"/> and then <see cref="Value"/>: writers store the value before the expiry,
-/// with a release write on the expiry, so a reader that sees a fresh expiry sees the value stored with it.
+/// Field ownership: <see cref="NodeLookupFields{TKey}.Key"/> and <see cref="NodeLookupFields{TKey}.Hash"/> never
+/// change. Every other field is written only under the engine's policy lock. Readers without the lock read
+/// <see cref="HashNext"/> (to walk a chain), <see cref="NodeLookupFields{TKey}.ExpiresAt"/> and then
+/// <see cref="Value"/>: writers store the value before the expiry, with a release write on the expiry, so a
+/// reader that sees a fresh expiry sees the value stored with it.
 /// </remarks>
-internal class Node<TKey, TValue>
+internal class Node<TKey, TValue> : NodeLookupFields<TKey>
     where TKey : notnull
 {
     /// <summary>The expiry of an entry that never expires.</summary>
     internal const long Never = long.MaxValue;
 
-    internal readonly TKey Key;
-    internal readonly int Hash;
-
-    /// <summary>Never evicted for capacity (IMemoryCache's <c>CacheItemPriority.NeverRemove</c>); fits in the padding after <see cref="Hash"/>.</summary>
-    internal bool Pinned;
-
-    internal TValue Value;
-
-    /// <summary>Timestamp (in the engine clock's units) from which the entry is expired; <see cref="Never"/> if none.</summary>
-    internal long ExpiresAt;
-
-    /// <summary>What the entry charges against the size limit.</summary>
-    internal long Size;
+    // The first fields declared here come right after the base class's: a lookup reads these two next.
 
     /// <summary>Next node in the hash chain. Kept intact after removal, so that a reader on it walks on.</summary>
     internal Node<TKey, TValue>? HashNext;
+
+    internal TValue Value;
 
     /// <summary>LRU links; both null once the node has left the cache (this is how a stale read record is recognised).</summary>
     internal Node<TKey, TValue>? LruPrev;
     internal Node<TKey, TValue>? LruNext;
 
+    /// <summary>What the entry charges against the size limit.</summary>
+    internal long Size;
+
     internal Node(TKey key, int hash, TValue value, long expiresAt, long size)
+        : base(key, hash, expiresAt)
     {
-        Key = key;
-        Hash = hash;
         Value = value;
-        ExpiresAt = expiresAt;
         Size = size;
     }
 

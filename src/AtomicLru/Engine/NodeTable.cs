@@ -100,8 +100,8 @@ internal sealed class NodeTable<TKey, TValue>
                 node = Volatile.Read(ref node.HashNext);
             }
 
-            // Order the chain reads before the version check (a plain load may otherwise be satisfied late).
-            Interlocked.MemoryBarrier();
+            // Every chain read above is an acquire, so this load of the version cannot be satisfied before
+            // them: a reader that walked a chain a resize was relinking sees the version it made odd.
             if ((version & 1) == 0 && Volatile.Read(ref _version) == version)
             {
                 return null;

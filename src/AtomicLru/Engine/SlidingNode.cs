@@ -5,7 +5,7 @@ namespace AtomicLru.Engine;
 /// <see cref="Cap"/>. A separate node type, so that entries without sliding expiry do not pay for the two fields.
 /// </summary>
 /// <remarks>
-/// Readers slide without the lock, by a compare-and-swap on <see cref="Node{TKey,TValue}.ExpiresAt"/> from
+/// Readers slide without the lock, by a compare-and-swap on <see cref="NodeLookupFields{TKey}.ExpiresAt"/> from
 /// the value they checked: a writer that changed the entry meanwhile wrote its own expiry last, so a
 /// reader can never stretch a newer value's lifetime with an older value's sliding window.
 /// </remarks>
