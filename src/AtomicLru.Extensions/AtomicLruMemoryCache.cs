@@ -205,7 +205,7 @@ public sealed partial class AtomicLruMemoryCache : IMemoryCache
         bool expires = entry.AbsoluteExpiration is not null || entry.AbsoluteExpirationRelativeToNow is not null
             || _options.ResolveTtl(null) != Timeout.InfiniteTimeSpan;
         long node = entry.SlidingExpiration is not null ? EntrySize.SlidingNodeBytes : expires ? EntrySize.TimedNodeBytes : EntrySize.NodeBytes;
-        long bookkeeping = node + EntrySize.TableBytes + EntryObjectBytes;
+        long bookkeeping = node + EntrySize.IndexBytes + EntryObjectBytes;
         return entry.Value switch
         {
             byte[] bytes => bookkeeping + 24 + bytes.Length,

@@ -259,7 +259,7 @@ public sealed class CacheSeedTests
         using var cache = Create(sizeLimit: 1_000_000);
         cache.SetBytes("a-key", new byte[100]);
         // 100 payload bytes in a 128-byte array, a 5-character key in a 32-byte string, node and table share.
-        Assert.Equal(128 + 32 + EntrySize.NodeBytes + EntrySize.TableBytes, cache.SizeInBytes);
+        Assert.Equal(128 + 32 + EntrySize.NodeBytes + EntrySize.IndexBytes, cache.SizeInBytes);
     }
 
     [Fact]

@@ -10,8 +10,8 @@ namespace AtomicLru.Engine;
 /// </summary>
 internal static class EntrySize
 {
-    /// <summary>A <c>Node&lt;string, byte[]&gt;</c>: object header and method table (16), seven references or longs (56), the hash, the pinned flag and padding (8).</summary>
-    internal const int NodeBytes = 80;
+    /// <summary>A <c>Node&lt;string, byte[]&gt;</c>: object header and method table (16), six references or longs (48), the hash, the pinned flag and padding (8).</summary>
+    internal const int NodeBytes = 72;
 
     /// <summary>A <c>TimedNode&lt;string, byte[]&gt;</c> (an entry that expires): a node and its two timer-wheel links.</summary>
     internal const int TimedNodeBytes = NodeBytes + 16;
@@ -19,15 +19,19 @@ internal static class EntrySize
     /// <summary>A <c>SlidingNode&lt;string, byte[]&gt;</c>: a timed node and two longs for the sliding window and its cap.</summary>
     internal const int SlidingNodeBytes = TimedNodeBytes + 16;
 
-    /// <summary>The entry's share of the bucket array: one reference per entry at load factor 1, two just after a resize.</summary>
-    internal const int TableBytes = 16;
+    /// <summary>
+    /// The entry's share of the hash table's bucket array (two to four references, at the load factors between a
+    /// half and a quarter that the table keeps: 24 bytes on average) and of the recency log (one slot, two
+    /// after the log doubles: 16).
+    /// </summary>
+    internal const int IndexBytes = 40;
 
     /// <summary>Bytes charged for an entry with this key and payload length, stored with this time to live and sliding window.</summary>
     internal static long Of(string key, int payloadLength, TimeSpan ttl, TimeSpan sliding = default)
         => Align8(24L + payloadLength)          // byte[]: header, method table, length
            + Align8(22L + (2L * key.Length))     // string: header, method table, length, chars, terminator
            + NodeBytesFor(ttl, sliding)
-           + TableBytes;
+           + IndexBytes;
 
     /// <summary>
     /// The node the engine makes for an entry with this time to live and sliding window. A finite

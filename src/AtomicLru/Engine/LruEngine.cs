@@ -3,8 +3,11 @@
 // └──────────────────────────────────────────────────────────────────────────────────────────────┘
 //
 // Every face of AtomicLru (AtomicLruStorage<T>, the serialized cache, IMemoryCache, IDistributedCache)
-// is this one engine: a hash table of nodes for lookups, an LRU list for recency, and a timer wheel for
-// expiry, with one policy lock (_lock) that every write takes and that no read needs.
+// is this one engine: a hash table of nodes for lookups, a recency log for the LRU order (an append-only
+// ring of node references: moving a node to the front appends it and empties its old slot, so the least
+// recently used node is the first one found from the head; unlike a linked list, it never touches a
+// node's neighbours), and a timer wheel for expiry, with one policy lock (_lock) that every write takes
+// and that no read needs.
 //
 // Reads (TryGet). A reader finds the node in the NodeTable without a lock (see NodeTable for why a
 // lock-free walk never misses a key that stays in the table), checks its expiry against the clock (a
@@ -12,16 +15,16 @@
 // the node to its thread's stripe of the ReadBuffer (one compare-and-swap on a cache line that only
 // threads of that stripe write) and bumps that stripe's hit counter. Nothing shared by all readers is
 // written, so reads scale with cores. When its stripe is full, the reader replays the stripe's records
-// into the LRU list under the lock if the lock is free (TryEnter); if another thread holds it, the
+// into the recency log under the lock if the lock is free (TryEnter); if another thread holds it, the
 // record is dropped. That is the only way recency is lost, and it needs two threads at once: in
-// sequential use the lock is always free, so every read reaches the LRU list, in order.
+// sequential use the lock is always free, so every read reaches the recency log, in order.
 // An expired entry found by a read is a miss, and the reader removes it under the lock (a write).
 //
 // Writes (Set, GetOrAdd's add, Remove, Clear) take the lock and, before deciding anything, (1) replay
 // every stripe's pending reads, so the LRU order they act on includes every read that completed before
 // the write, and (2) advance the timer wheel to now, which reclaims entries whose expiry has passed.
-// Then the write evicts from the cold end of the list until what it adds fits within MaxItems and the
-// size limit (the entry being written is never the victim), and only then changes the table, the list
+// Then the write evicts from the cold end of the log until what it adds fits within MaxItems and the
+// size limit (the entry being written is never the victim), and only then changes the table, the log
 // and the wheel, so that even a lock-free reader of Count never sees a limit exceeded.
 // All of this happens before the lock is released, so once Set returns, Count <= MaxItems and
 // Size <= the size limit, under any concurrency. Removal notifications are collected under the lock and
@@ -65,7 +68,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
     where TKey : notnull
 {
     private readonly NodeTable<TKey, TValue> _table;
-    private readonly LruList<TKey, TValue> _lru = new();
+    private readonly RecencyLog<TKey, TValue> _lru = new();
     private readonly ReadBuffer<TKey, TValue> _readBuffer = new();
     private readonly TimerWheel<TKey, TValue> _wheel;
     private readonly EngineClock _clock;
@@ -266,7 +269,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
         _lock.Enter();
         try
         {
-            long now = MaintainLocked();
+            long now = MaintainLocked(needsClock: ttl != Timeout.InfiniteTimeSpan || sliding > TimeSpan.Zero);
             Node<TKey, TValue>? node = _table.FindLocked(key, hash);
             if (size > _maxItemSize)
             {
@@ -316,7 +319,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
                 Volatile.Write(ref node.ExpiresAt, expiresAt);
                 if (node is TimedNode<TKey, TValue> timed)
                 {
-                    TimerWheel<TKey, TValue>.Unschedule(timed);
+                    _wheel.Unschedule(timed);
                     if (expiresAt != Node<TKey, TValue>.Never)
                     {
                         _wheel.Schedule(timed);
@@ -364,7 +367,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
         _lock.Enter();
         try
         {
-            long now = MaintainLocked();
+            long now = MaintainLocked(needsClock: ttl != Timeout.InfiniteTimeSpan);
             Node<TKey, TValue>? node = _table.FindLocked(key, hash);
             if (node is not null)
             {
@@ -406,7 +409,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
         _lock.Enter();
         try
         {
-            long now = MaintainLocked();
+            long now = MaintainLocked(needsClock: false);
             Node<TKey, TValue>? node = _table.FindLocked(key, hash);
             if (node is null)
             {
@@ -462,7 +465,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
         {
             long now = MaintainLocked();
             var keys = new List<TKey>(_table.Count);
-            for (Node<TKey, TValue>? node = _lru.Last; node is not null; node = _lru.Previous(node))
+            foreach (Node<TKey, TValue> node in _lru.OldestFirst())
             {
                 if (node.ExpiresAt > now)
                 {
@@ -608,18 +611,21 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
         {
             int linked = 0;
             long size = 0;
+            long previousStamp = Node<TKey, TValue>.Gone;
             var seen = new HashSet<Node<TKey, TValue>>(ReferenceEqualityComparer.Instance);
-            for (Node<TKey, TValue>? node = _lru.Last; node is not null; node = _lru.Previous(node))
+            foreach (Node<TKey, TValue> node in _lru.OldestFirst())
             {
                 linked++;
                 size += node.Size;
-                Assert(seen.Add(node), "a node appears twice in the LRU list");
+                Assert(seen.Add(node), "a node appears twice in the recency log");
+                Assert(node.RecencyStamp > previousStamp, "the recency log's stamps are out of order");
+                previousStamp = node.RecencyStamp;
                 Assert(ReferenceEquals(_table.FindLocked(node.Key, node.Hash), node), "a listed node is not the table's node for its key");
                 Assert((node is TimedNode<TKey, TValue> { WheelNext: not null }) == (node.ExpiresAt != Node<TKey, TValue>.Never), "a node with an expiry is not in the wheel, or one without is");
                 Assert(node is not SlidingNode<TKey, TValue> sliding || node.ExpiresAt <= sliding.Cap, "a sliding expiry passed its absolute cap");
             }
 
-            Assert(linked == _table.Count, $"the LRU list holds {linked} nodes, the table counts {_table.Count}");
+            Assert(linked == _table.Count && linked == _lru.Count, $"the recency log holds {linked} nodes and counts {_lru.Count}, the table counts {_table.Count}");
             long pinned = 0;
             foreach (Node<TKey, TValue> node in seen)
             {
@@ -662,10 +668,21 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
         }
     }
 
-    /// <summary>Replays pending reads and advances the wheel: what every write does before deciding anything.</summary>
-    private long MaintainLocked()
+    /// <summary>
+    /// Replays pending reads and advances the wheel to now: what every write does before deciding anything.
+    /// Returns now; but a write that stores no expiry (<paramref name="needsClock"/> false) skips the clock
+    /// while the wheel is empty, and gets <see cref="long.MinValue"/>: no entry has an expiry then, so none
+    /// can have passed and every expiry it compares with is <see cref="Node{TKey,TValue}.Never"/>. Reading the
+    /// clock is a call into the runtime's native layer, a tenth of a write that evicts.
+    /// </summary>
+    private long MaintainLocked(bool needsClock = true)
     {
         _readBuffer.Drain(_replayRead);
+        if (!needsClock && _wheel.IsEmpty)
+        {
+            return long.MinValue;
+        }
+
         long now = _clock.Now();
         _wheel.Advance(now, _expire);
         return now;
@@ -681,7 +698,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
     {
         CountPinnedLocked(node, +1);
         _table.Add(node);
-        _lru.AddFirst(node);
+        _lru.Add(node);
         if (node.ExpiresAt != Node<TKey, TValue>.Never)
         {
             _wheel.Schedule((TimedNode<TKey, TValue>)node);
@@ -740,10 +757,10 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
     {
         CountPinnedLocked(node, -1);
         _table.Remove(node);
-        LruList<TKey, TValue>.Remove(node);
+        _lru.Remove(node);
         if (node is TimedNode<TKey, TValue> timed)
         {
-            TimerWheel<TKey, TValue>.Unschedule(timed);
+            _wheel.Unschedule(timed);
         }
 
         Volatile.Write(ref _size, _size - node.Size);

@@ -1,8 +1,8 @@
 namespace AtomicLru.Engine;
 
 /// <summary>
-/// One cache entry. A node is at once a link in its hash chain and in the LRU list, so an entry costs one
-/// object and no wrapper allocations. An entry that expires is a <see cref="TimedNode{TKey,TValue}"/>, which
+/// One cache entry. A node is at once a link in its hash chain and the thing the recency log holds, so an
+/// entry costs one object and no wrapper allocations. An entry that expires is a <see cref="TimedNode{TKey,TValue}"/>, which
 /// is also a link in a timer-wheel bucket: entries without an expiry do not pay for those two links.
 /// </summary>
 /// <remarks>
@@ -18,6 +18,9 @@ internal class Node<TKey, TValue> : NodeLookupFields<TKey>
     /// <summary>The expiry of an entry that never expires.</summary>
     internal const long Never = long.MaxValue;
 
+    /// <summary>The <see cref="RecencyStamp"/> of a node that is not in the cache.</summary>
+    internal const long Gone = -1;
+
     // The first fields declared here come right after the base class's: a lookup reads these two next.
 
     /// <summary>Next node in the hash chain. Kept intact after removal, so that a reader on it walks on.</summary>
@@ -25,12 +28,14 @@ internal class Node<TKey, TValue> : NodeLookupFields<TKey>
 
     internal TValue Value;
 
-    /// <summary>LRU links; both null once the node has left the cache (this is how a stale read record is recognised).</summary>
-    internal Node<TKey, TValue>? LruPrev;
-    internal Node<TKey, TValue>? LruNext;
-
     /// <summary>What the entry charges against the size limit.</summary>
     internal long Size;
+
+    /// <summary>
+    /// The sequence number of the node's slot in the <see cref="RecencyLog{TKey,TValue}"/>, or <see cref="Gone"/>
+    /// once the node has left the cache (this is how a stale read record is recognised).
+    /// </summary>
+    internal long RecencyStamp = Gone;
 
     internal Node(TKey key, int hash, TValue value, long expiresAt, long size)
         : base(key, hash, expiresAt)
@@ -39,14 +44,6 @@ internal class Node<TKey, TValue> : NodeLookupFields<TKey>
         Size = size;
     }
 
-    /// <summary>Creates the head of the circular LRU list, never stored in the table.</summary>
-    internal static Node<TKey, TValue> CreateSentinel()
-    {
-        var sentinel = new Node<TKey, TValue>(default!, 0, default!, Never, 0);
-        sentinel.LruPrev = sentinel.LruNext = sentinel;
-        return sentinel;
-    }
-
-    /// <summary>True while the node is in the cache (linked in the LRU list).</summary>
-    internal bool IsLinked => LruNext is not null;
+    /// <summary>True while the node is in the cache (it has a slot in the recency log).</summary>
+    internal bool IsLinked => RecencyStamp != Gone;
 }

@@ -141,7 +141,7 @@ internal sealed class NodeTable<TKey, TValue>
         Volatile.Write(ref head, node);
         int count = _count + 1;
         Volatile.Write(ref _count, count);
-        if (count > buckets.Length && buckets.Length < (1 << 30))
+        if (count > buckets.Length / 2 && buckets.Length < (1 << 30))
         {
             Resize(buckets.Length * 2);
         }

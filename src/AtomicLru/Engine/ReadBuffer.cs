@@ -8,7 +8,7 @@ namespace AtomicLru.Engine;
 /// <summary>
 /// Striped, lossy ring buffers of read records, plus the hit and miss counters of the threads that
 /// write to each stripe. A reader appends the node it hit to its stripe; the policy lock's holder
-/// replays the records into the LRU list.
+/// replays the records into the recency log.
 /// </summary>
 /// <remarks>
 /// A thread always uses the same stripe (chosen by its managed thread id), so one thread's records keep

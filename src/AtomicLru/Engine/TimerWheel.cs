@@ -36,6 +36,9 @@ internal sealed class TimerWheel<TKey, TValue>
     /// <summary>The first timestamp of the next level-0 bucket: advancing to any earlier time has nothing to do.</summary>
     private long _nextTickAt;
 
+    /// <summary>Nodes in the buckets.</summary>
+    private int _count;
+
     internal TimerWheel(long ticksPerSecond, long now)
     {
         _levels = new TimedNode<TKey, TValue>[BucketsPerLevel.Length][];
@@ -59,6 +62,9 @@ internal sealed class TimerWheel<TKey, TValue>
         _nextTickAt = NextTick(now);
     }
 
+    /// <summary>True when no node is scheduled: then no entry in the cache has an expiry.</summary>
+    internal bool IsEmpty => _count == 0;
+
     private long NextTick(long now) => now >= long.MaxValue - _spans[0] ? long.MaxValue : ((now / _spans[0]) + 1) * _spans[0];
 
     /// <summary>Puts a node with an expiry into the bucket that covers it.</summary>
@@ -80,10 +86,11 @@ internal sealed class TimerWheel<TKey, TValue>
         node.WheelPrev = last;
         last.WheelNext = node;
         sentinel.WheelPrev = node;
+        _count++;
     }
 
     /// <summary>Takes a node out of its bucket, if it is in one.</summary>
-    internal static void Unschedule(TimedNode<TKey, TValue> node)
+    internal void Unschedule(TimedNode<TKey, TValue> node)
     {
         if (node.WheelNext is null)
         {
@@ -94,6 +101,7 @@ internal sealed class TimerWheel<TKey, TValue>
         node.WheelNext.WheelPrev = node.WheelPrev;
         node.WheelPrev = null;
         node.WheelNext = null;
+        _count--;
     }
 
     /// <summary>
@@ -144,6 +152,7 @@ internal sealed class TimerWheel<TKey, TValue>
                     TimedNode<TKey, TValue>? next = node.WheelNext;
                     node.WheelPrev = null;
                     node.WheelNext = null;
+                    _count--;
                     if (node.ExpiresAt <= now)
                     {
                         expire(node);
@@ -169,5 +178,7 @@ internal sealed class TimerWheel<TKey, TValue>
                 sentinel.WheelPrev = sentinel.WheelNext = sentinel;
             }
         }
+
+        _count = 0;
     }
 }

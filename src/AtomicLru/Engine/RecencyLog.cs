@@ -1,0 +1,175 @@
+using System.Collections.Generic;
+
+namespace AtomicLru.Engine;
+
+/// <summary>
+/// The recency order: an append-only log of node references, oldest first. Making a node the most recent
+/// appends it and empties its older slot, so every node in the cache has exactly one slot, and the
+/// least recently used node is the first one found from the head. Used only under the policy lock.
+/// </summary>
+/// <remarks>
+/// <para>Why a log and not a doubly linked list: a list moves a node to the front by relinking its two
+/// neighbours, which are cold in a large cache, so every replayed read cost two cache misses and every
+/// eviction one more (the new tail). The log writes to the node being moved (already in cache: it was
+/// just read), to its old slot and to the tail slot; an eviction touches only its victim. The order it
+/// keeps is the same exact LRU order.</para>
+/// <para>A node's <see cref="Node{TKey,TValue}.RecencyStamp"/> is the sequence number of its slot, or
+/// <see cref="Node{TKey,TValue}.Gone"/> once it has left the cache. Slot <c>s</c> lives at index
+/// <c>s &amp; mask</c>. Empty slots are left behind as holes; the head skips them, and when the log is full
+/// it either closes the holes (when at most half the slots are in use: each node moved costs one write
+/// to it, paid for by the half of the log it frees) or doubles.</para>
+/// </remarks>
+internal sealed class RecencyLog<TKey, TValue>
+    where TKey : notnull
+{
+    private const int InitialCapacity = 16;
+
+    private Slot[] _slots = new Slot[InitialCapacity];
+    private long _head;
+    private long _tail;
+    private int _count;
+
+    /// <summary>Nodes in the log (the nodes in the cache).</summary>
+    internal int Count => _count;
+
+    /// <summary>Slots the log holds, used or not: what it costs in memory.</summary>
+    internal int Capacity => _slots.Length;
+
+    /// <summary>The least recently used node, or null when the log is empty.</summary>
+    internal Node<TKey, TValue>? Last
+    {
+        get
+        {
+            if (_count == 0)
+            {
+                return null;
+            }
+
+            Slot[] slots = _slots;
+            int mask = slots.Length - 1;
+            Node<TKey, TValue>? node;
+            while ((node = slots[(int)_head & mask].Node) is null)
+            {
+                _head++;
+            }
+
+            return node;
+        }
+    }
+
+    /// <summary>Adds a node that is not in the log as the most recent.</summary>
+    internal void Add(Node<TKey, TValue> node)
+    {
+        Append(node);
+        _count++;
+    }
+
+    /// <summary>Makes a node that is in the log the most recent.</summary>
+    internal void MoveToFirst(Node<TKey, TValue> node)
+    {
+        long stamp = node.RecencyStamp;
+        if (stamp == _tail - 1)
+        {
+            return; // already the most recent: a hot key read over and over costs nothing
+        }
+
+        _slots[(int)stamp & (_slots.Length - 1)].Node = null;
+        Append(node);
+    }
+
+    /// <summary>Takes a node out of the log and marks it as gone from the cache.</summary>
+    internal void Remove(Node<TKey, TValue> node)
+    {
+        _slots[(int)node.RecencyStamp & (_slots.Length - 1)].Node = null;
+        node.RecencyStamp = Node<TKey, TValue>.Gone;
+        _count--;
+    }
+
+    /// <summary>The nodes from the least to the most recently used. Nothing may change the log meanwhile.</summary>
+    internal IEnumerable<Node<TKey, TValue>> OldestFirst()
+    {
+        for (long sequence = _head; sequence < _tail; sequence++)
+        {
+            Node<TKey, TValue>? node = _slots[(int)sequence & (_slots.Length - 1)].Node;
+            if (node is not null)
+            {
+                yield return node;
+            }
+        }
+    }
+
+    /// <summary>Marks every node as gone and hands each, most recent first, to <paramref name="visit"/>; then starts afresh.</summary>
+    internal void Clear(System.Action<Node<TKey, TValue>> visit)
+    {
+        for (long sequence = _tail - 1; sequence >= _head; sequence--)
+        {
+            Node<TKey, TValue>? node = _slots[(int)sequence & (_slots.Length - 1)].Node;
+            if (node is not null)
+            {
+                node.RecencyStamp = Node<TKey, TValue>.Gone;
+                visit(node);
+            }
+        }
+
+        _slots = new Slot[InitialCapacity];
+        _head = _tail = 0;
+        _count = 0;
+    }
+
+    private void Append(Node<TKey, TValue> node)
+    {
+        if (_tail - _head == _slots.Length)
+        {
+            MakeSpace();
+        }
+
+        node.RecencyStamp = _tail;
+        _slots[(int)_tail & (_slots.Length - 1)].Node = node;
+        _tail++;
+    }
+
+    /// <summary>The log is full: close its holes if that frees at least half of it, else double it.</summary>
+    private void MakeSpace()
+    {
+        Slot[] slots = _slots;
+        int mask = slots.Length - 1;
+        if (_count <= slots.Length / 2)
+        {
+            // Slide every node towards the head, in order; the write index never passes the read index.
+            long write = _head;
+            for (long read = _head; read < _tail; read++)
+            {
+                ref Node<TKey, TValue>? from = ref slots[(int)read & mask].Node;
+                Node<TKey, TValue>? node = from;
+                if (node is null)
+                {
+                    continue;
+                }
+
+                from = null;
+                node.RecencyStamp = write;
+                slots[(int)write & mask].Node = node;
+                write++;
+            }
+
+            _tail = write;
+            return;
+        }
+
+        // Each slot keeps its sequence number, so the nodes' stamps stay right.
+        var grown = new Slot[slots.Length * 2];
+        int grownMask = grown.Length - 1;
+        for (long sequence = _head; sequence < _tail; sequence++)
+        {
+            grown[(int)sequence & grownMask] = slots[(int)sequence & mask];
+        }
+
+        _slots = grown;
+    }
+
+    /// <summary>A slot; a struct, so writing it skips the array-covariance check a <c>Node[]</c> element would cost.</summary>
+    private struct Slot
+    {
+        internal Node<TKey, TValue>? Node;
+    }
+}

@@ -1,0 +1,113 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using AtomicLru.Engine;
+
+namespace AtomicLru.Tests;
+
+/// <summary>The recency log against a linked list doing the same moves: same order, through growth and compaction.</summary>
+public sealed class RecencyLogTests
+{
+    [Theory]
+    [InlineData(1, 3)]
+    [InlineData(2, 20)]
+    [InlineData(3, 200)]
+    [InlineData(4, 5_000)]
+    public void Random_adds_moves_and_removals_keep_the_order_a_linked_list_keeps(int seed, int population)
+    {
+        var random = new Random(seed);
+        var log = new RecencyLog<int, int>();
+        var model = new LinkedList<Node<int, int>>(); // most recent first
+        var place = new Dictionary<Node<int, int>, LinkedListNode<Node<int, int>>>();
+        int nextKey = 0;
+        int largest = 0;
+        for (int step = 0; step < 60_000; step++)
+        {
+            int roll = random.Next(100);
+            if (model.Count < population && roll < 30)
+            {
+                var node = new Node<int, int>(nextKey, nextKey, nextKey, Node<int, int>.Never, 1);
+                nextKey++;
+                log.Add(node);
+                place[node] = model.AddFirst(node);
+            }
+            else if (model.Count > 0 && roll < 85)
+            {
+                // Mostly recent nodes, as reads of hot keys are: they leave the most holes behind.
+                Node<int, int> node = roll < 60 ? model.ElementAt(Math.Min(random.Next(4), model.Count - 1)) : place.Keys.ElementAt(random.Next(place.Count));
+                log.MoveToFirst(node);
+                model.Remove(place[node]);
+                place[node] = model.AddFirst(node);
+            }
+            else if (model.Count > 0)
+            {
+                // Remove any node, as Remove does, or now and then evict the least recent, as a full cache
+                // does: the head then seldom moves, so the log fills with holes and must close them.
+                bool evict = roll >= 98;
+                Node<int, int> node = evict ? log.Last! : place.Keys.ElementAt(random.Next(place.Count));
+                if (evict)
+                {
+                    Assert.Same(model.Last!.Value, node);
+                }
+
+                log.Remove(node);
+                Assert.False(node.IsLinked);
+                model.Remove(place[node]);
+                place.Remove(node);
+            }
+
+            largest = Math.Max(largest, log.Capacity);
+            if (step % 97 == 0 || model.Count < 4)
+            {
+                Assert.Equal(model.Reverse().Select(n => n.Key), log.OldestFirst().Select(n => n.Key));
+                Assert.Equal(model.Count, log.Count);
+                Assert.Same(model.Last?.Value, log.Last);
+            }
+        }
+
+        // Holes are closed rather than letting the log grow without end: it stays within four slots a node.
+        Assert.InRange(largest, 1, Math.Max(16, 4 * population));
+    }
+
+    [Fact]
+    public void Reads_alone_never_grow_the_log_past_four_slots_a_node_however_many_holes_they_leave()
+    {
+        // No eviction ever pops the head here, so only closing the holes keeps the log small.
+        var random = new Random(7);
+        var log = new RecencyLog<int, int>();
+        var model = new List<Node<int, int>>(); // least recent first
+        for (int i = 0; i < 10; i++)
+        {
+            var node = new Node<int, int>(i, i, i, Node<int, int>.Never, 1);
+            log.Add(node);
+            model.Add(node);
+        }
+
+        for (int read = 0; read < 100_000; read++)
+        {
+            Node<int, int> node = model[random.Next(model.Count)];
+            log.MoveToFirst(node);
+            model.Remove(node);
+            model.Add(node);
+        }
+
+        Assert.InRange(log.Capacity, 16, 40);
+        Assert.Equal(model.Select(n => n.Key), log.OldestFirst().Select(n => n.Key));
+        Assert.Same(model[0], log.Last);
+    }
+
+    [Fact]
+    public void Clear_reports_every_node_most_recent_first_and_marks_it_gone()
+    {
+        var log = new RecencyLog<int, int>();
+        var nodes = Enumerable.Range(0, 40).Select(i => new Node<int, int>(i, i, i, Node<int, int>.Never, 1)).ToList();
+        nodes.ForEach(log.Add);
+        log.MoveToFirst(nodes[0]);
+        var visited = new List<int>();
+        log.Clear(node => visited.Add(node.Key));
+        Assert.Equal(new[] { 0 }.Concat(Enumerable.Range(1, 39).Reverse()), visited);
+        Assert.All(nodes, node => Assert.False(node.IsLinked));
+        Assert.Equal(0, log.Count);
+        Assert.Null(log.Last);
+    }
+}
