@@ -145,7 +145,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
     private bool TryGetCore(TKey key, [MaybeNullWhen(false)] out TValue value, bool countStatistics)
     {
         ThrowIfDisposed();
-        Node<TKey, TValue>? node = _table.Find(key, _table.GetHash(key));
+        Node<TKey, TValue>? node = _table.Find(key);
         if (node is not null)
         {
             if (IsLiveAndSlid(node))
@@ -207,7 +207,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
     internal bool ContainsKey(TKey key)
     {
         ThrowIfDisposed();
-        Node<TKey, TValue>? node = _table.Find(key, _table.GetHash(key));
+        Node<TKey, TValue>? node = _table.Find(key);
         if (node is null)
         {
             return false;
@@ -269,6 +269,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
         _lock.Enter();
         try
         {
+            hash = _table.HashLocked(key, hash);
             long now = MaintainLocked(needsClock: ttl != Timeout.InfiniteTimeSpan || sliding > TimeSpan.Zero);
             Node<TKey, TValue>? node = _table.FindLocked(key, hash);
             if (size > _maxItemSize)
@@ -367,6 +368,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
         _lock.Enter();
         try
         {
+            hash = _table.HashLocked(key, hash);
             long now = MaintainLocked(needsClock: ttl != Timeout.InfiniteTimeSpan);
             Node<TKey, TValue>? node = _table.FindLocked(key, hash);
             if (node is not null)
@@ -409,6 +411,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
         _lock.Enter();
         try
         {
+            hash = _table.HashLocked(key, hash);
             long now = MaintainLocked(needsClock: false);
             Node<TKey, TValue>? node = _table.FindLocked(key, hash);
             if (node is null)
@@ -441,6 +444,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
         _lock.Enter();
         try
         {
+            hash = _table.HashLocked(key, hash);
             Node<TKey, TValue>? node = _table.FindLocked(key, hash);
             if (node is null || !ReferenceEquals(node.Value, expected))
             {

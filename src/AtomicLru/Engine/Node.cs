@@ -6,8 +6,8 @@ namespace AtomicLru.Engine;
 /// is also a link in a timer-wheel bucket: entries without an expiry do not pay for those two links.
 /// </summary>
 /// <remarks>
-/// Field ownership: <see cref="NodeLookupFields{TKey}.Key"/> and <see cref="NodeLookupFields{TKey}.Hash"/> never
-/// change. Every other field is written only under the engine's policy lock. Readers without the lock read
+/// Field ownership: <see cref="NodeLookupFields{TKey}.Key"/> never changes. Every other field is written only
+/// under the engine's policy lock. Readers without the lock read
 /// <see cref="HashNext"/> (to walk a chain), <see cref="NodeLookupFields{TKey}.ExpiresAt"/> and then
 /// <see cref="Value"/>: writers store the value before the expiry, with a release write on the expiry, so a
 /// reader that sees a fresh expiry sees the value stored with it.

@@ -15,7 +15,8 @@ internal abstract class NodeLookupFields<TKey>
     /// <summary>Timestamp (in the engine clock's units) from which the entry is expired; <see cref="Node{TKey,TValue}.Never"/> if none.</summary>
     internal long ExpiresAt;
 
-    internal readonly int Hash;
+    /// <summary>The key's hash; changed only under the lock, by a switch to randomized string hashing (see <see cref="NodeTable{TKey,TValue}"/>).</summary>
+    internal int Hash;
 
     /// <summary>Never evicted for capacity (IMemoryCache's <c>CacheItemPriority.NeverRemove</c>); fits in the padding after <see cref="Hash"/>.</summary>
     internal bool Pinned;

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Threading;
 
 namespace AtomicLru.Engine;
@@ -19,16 +20,30 @@ namespace AtomicLru.Engine;
 /// that stayed in the table for the whole of its lookup, except while a resize relinks nodes into a new
 /// bucket array: a resize makes the version odd while it works and even again after, and a reader that
 /// missed during one (version changed or odd) looks again. A hit never needs a second look.</para>
+/// <para>Ordinal string keys are hashed with a fast hash that is the same in every process, as
+/// <c>Dictionary</c> and <c>ConcurrentDictionary</c> do: it costs a fraction of the per-process randomized
+/// <see cref="string.GetHashCode()"/>, which matters on every lookup. Keys crafted to collide under it (a
+/// hash-flooding attack) would make chains long, so an insert that finds its chain longer than
+/// <see cref="CollisionThreshold"/> switches the table to the randomized hash for good: a rehash, which
+/// readers treat like a resize. A reader computes the hash inside its retry loop, so a lookup that raced
+/// the switch looks again with the new hash; a writer computes it before taking the lock and, if the
+/// table has been switched, again under it (<see cref="HashLocked"/>).</para>
 /// </remarks>
 internal sealed class NodeTable<TKey, TValue>
     where TKey : notnull
 {
     private const int InitialBuckets = 16;
 
+    /// <summary>A chain this long is an attack, not bad luck: at load factor 1/2 a chain of even 16 has odds below 1e-15.</summary>
+    internal const int CollisionThreshold = 64;
+
     private readonly IEqualityComparer<TKey>? _comparer;
 
     /// <summary>String keys compared ordinally: hashed and compared by direct calls, not through the comparer interface.</summary>
     private readonly bool _ordinalStrings;
+
+    /// <summary>Set once, under the lock, when a flood of colliding string keys was seen; never cleared.</summary>
+    private volatile bool _randomizedStrings;
     private Bucket[] _buckets = new Bucket[InitialBuckets];
     private int _version;
     private int _count;
@@ -61,9 +76,51 @@ internal sealed class NodeTable<TKey, TValue>
             return EqualityComparer<TKey>.Default.GetHashCode(key);
         }
 
-        // The same hash as StringComparer.Ordinal's, without an interface dispatch.
-        return _ordinalStrings ? Unsafe.As<string>(key).GetHashCode() : _comparer!.GetHashCode(key);
+        if (_ordinalStrings)
+        {
+            string text = Unsafe.As<string>(key);
+            return _randomizedStrings ? text.GetHashCode() : NonRandomizedHash(text);
+        }
+
+        return _comparer!.GetHashCode(key);
     }
+
+    /// <summary>
+    /// The hash of a key for a writer that holds the lock, given the one it computed before taking it: the same,
+    /// unless the table switched to randomized string hashing meanwhile (only a writer can switch it).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal int HashLocked(TKey key, int hashBeforeLock) => _randomizedStrings ? GetHash(key) : hashBeforeLock;
+
+    /// <summary>
+    /// A fast string hash, the same in every process: Bernstein's multiply-by-33 step (as a rotate and an add)
+    /// in two independent lanes, two characters per step, so the lanes run in parallel; the lanes are joined
+    /// with a multiply by the golden ratio. Collisions can be crafted; see <see cref="CollisionThreshold"/>.
+    /// </summary>
+    internal static int NonRandomizedHash(string text)
+    {
+        ref char chars = ref MemoryMarshal.GetReference(text.AsSpan());
+        int length = text.Length;
+        uint lane1 = 0x3C6EF372u ^ (uint)length;
+        uint lane2 = 0xA54FF53Au;
+        int i = 0;
+        for (; i + 4 <= length; i += 4)
+        {
+            lane1 = Step(lane1, Unsafe.ReadUnaligned<uint>(ref Unsafe.As<char, byte>(ref Unsafe.Add(ref chars, i))));
+            lane2 = Step(lane2, Unsafe.ReadUnaligned<uint>(ref Unsafe.As<char, byte>(ref Unsafe.Add(ref chars, i + 2))));
+        }
+
+        for (; i < length; i++)
+        {
+            lane2 = Step(lane2, Unsafe.Add(ref chars, i));
+        }
+
+        return (int)(lane1 + (lane2 * 0x9E3779B1u));
+    }
+
+    /// <summary>One step of <see cref="NonRandomizedHash"/>: invertible in the chunk, for a given lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static uint Step(uint lane, uint chunk) => (BitOperations.RotateLeft(lane, 5) + lane) ^ chunk;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool KeyEquals(TKey a, TKey b)
@@ -83,11 +140,12 @@ internal sealed class NodeTable<TKey, TValue>
         => (int)(((uint)hash * 0x9E3779B9u) >> (32 - BitOperations.TrailingZeroCount(bucketCount)));
 
     /// <summary>Finds the node for a key without taking a lock.</summary>
-    internal Node<TKey, TValue>? Find(TKey key, int hash)
+    internal Node<TKey, TValue>? Find(TKey key)
     {
         while (true)
         {
             int version = Volatile.Read(ref _version);
+            int hash = GetHash(key); // after the version: a switch to randomized hashing changes both
             Bucket[] buckets = Volatile.Read(ref _buckets);
             Node<TKey, TValue>? node = Volatile.Read(ref buckets[BucketIndex(hash, buckets.Length)].Head);
             while (node is not null)
@@ -145,6 +203,43 @@ internal sealed class NodeTable<TKey, TValue>
         {
             Resize(buckets.Length * 2);
         }
+        else if (_ordinalStrings && !_randomizedStrings && IsLongerThan(node, CollisionThreshold))
+        {
+            RandomizeStrings();
+        }
+    }
+
+    /// <summary>True once the table has switched to randomized string hashing.</summary>
+    internal bool HasRandomizedStrings => _randomizedStrings;
+
+    private static bool IsLongerThan(Node<TKey, TValue>? node, int length)
+    {
+        for (int seen = 0; node is not null; node = node.HashNext)
+        {
+            if (++seen > length)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Rehashes every string key with the randomized hash. Readers see it as a resize.</summary>
+    private void RandomizeStrings()
+    {
+        Interlocked.Increment(ref _version); // odd: a reader that misses now looks again
+        _randomizedStrings = true;
+        foreach (Bucket bucket in _buckets)
+        {
+            for (Node<TKey, TValue>? node = bucket.Head; node is not null; node = node.HashNext)
+            {
+                node.Hash = Unsafe.As<string>(node.Key).GetHashCode();
+            }
+        }
+
+        Relink(_buckets.Length);
+        Interlocked.Increment(ref _version);
     }
 
     /// <summary>Unlinks a node from its chain. Caller holds the lock; the node must be in the table.</summary>
@@ -169,10 +264,16 @@ internal sealed class NodeTable<TKey, TValue>
 
     private void Resize(int newLength)
     {
+        Interlocked.Increment(ref _version); // odd: a reader that misses now looks again
+        Relink(newLength);
+        Interlocked.Increment(ref _version);
+    }
+
+    /// <summary>Moves every node into a new bucket array by its hash. The caller has made the version odd.</summary>
+    private void Relink(int newLength)
+    {
         Bucket[] old = _buckets;
         var buckets = new Bucket[newLength];
-
-        Interlocked.Increment(ref _version); // odd: a reader that misses now looks again
         foreach (Bucket bucket in old)
         {
             Node<TKey, TValue>? node = bucket.Head;
@@ -187,7 +288,6 @@ internal sealed class NodeTable<TKey, TValue>
         }
 
         Volatile.Write(ref _buckets, buckets);
-        Interlocked.Increment(ref _version);
     }
 
     /// <summary>
