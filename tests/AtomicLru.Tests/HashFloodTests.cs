@@ -63,7 +63,7 @@ public sealed class HashFloodTests
         List<string> keys = CollidingKeys(NodeTable<string, string>.CollisionThreshold * 4, seed: 2);
         for (int i = 0; i < keys.Count; i++)
         {
-            table.Add(new Node<string, string>(keys[i], table.GetHash(keys[i]), keys[i], Node<string, string>.Never, 1));
+            table.Add(new Node<string, string>(keys[i], table.GetHash(keys[i]), keys[i], Node<string, string>.Never, 1), count: i + 1);
             Assert.Equal(i > NodeTable<string, string>.CollisionThreshold, table.HasRandomizedStrings);
         }
 
@@ -79,7 +79,7 @@ public sealed class HashFloodTests
         for (int i = 0; i < 200_000; i++)
         {
             string key = "user:" + i;
-            table.Add(new Node<string, string>(key, table.GetHash(key), key, Node<string, string>.Never, 1));
+            table.Add(new Node<string, string>(key, table.GetHash(key), key, Node<string, string>.Never, 1), count: i + 1);
         }
 
         Assert.False(table.HasRandomizedStrings);

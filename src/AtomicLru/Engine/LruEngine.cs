@@ -83,19 +83,11 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
     private volatile bool _disposed;
 
     // Under _lock.
-    private long _size;
-    private long _pinnedCount;
-    private long _pinnedSize;
+    private PolicyFigures _figures;
     private List<Removal<TKey, TValue>>? _pendingRemovals;
 
     /// <summary>A list handed back after its removals were reported, reused by the next write: no allocation per eviction.</summary>
     private List<Removal<TKey, TValue>>? _spareRemovals;
-    private long _capacityEvictions;
-    private long _expirations;
-    private long _removals;
-    private long _replacements;
-    private long _clearedEntries;
-    private long _oversizedRejections;
 
     /// <param name="maxItems">Most entries held; null for no limit.</param>
     /// <param name="maxSize">Most total <see cref="Node{TKey,TValue}.Size"/> held; null for no limit.</param>
@@ -129,10 +121,10 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
     internal EngineClock Clock => _clock;
 
     /// <summary>Entries held, including expired ones the wheel has not reclaimed yet (at most a second late).</summary>
-    internal int Count => _table.Count;
+    internal int Count => _lru.Count;
 
     /// <summary>Sum of the sizes of the entries held.</summary>
-    internal long Size => Volatile.Read(ref _size);
+    internal long Size => Volatile.Read(ref _figures.Size);
 
     internal bool IsDisposed => _disposed;
 
@@ -306,7 +298,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
 
                 RecordRemovalLocked(node.Key, node.Value, oldValueLeaves);
                 CountPinnedLocked(node, -1);
-                Volatile.Write(ref _size, _size + size - node.Size);
+                Volatile.Write(ref _figures.Size, _figures.Size + size - node.Size);
                 node.Size = size;
                 node.Pinned = pinned;
                 CountPinnedLocked(node, +1);
@@ -468,7 +460,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
         try
         {
             long now = MaintainLocked();
-            var keys = new List<TKey>(_table.Count);
+            var keys = new List<TKey>(_lru.Count);
             foreach (Node<TKey, TValue> node in _lru.OldestFirst())
             {
                 if (node.ExpiresAt > now)
@@ -496,10 +488,10 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
         _lock.Enter();
         try
         {
-            int target = _table.Count - (int)Math.Ceiling(_table.Count * fraction);
+            int target = _lru.Count - (int)Math.Ceiling(_lru.Count * fraction);
             MaintainLocked();
             long skipped = 0;
-            while (_table.Count > target && _table.Count > _pinnedCount && skipped <= _pinnedCount)
+            while (_lru.Count > target && _lru.Count > _figures.PinnedCount && skipped <= _figures.PinnedCount)
             {
                 Node<TKey, TValue> victim = _lru.Last!;
                 if (victim.Pinned)
@@ -569,12 +561,12 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
             Misses: _readBuffer.TotalMisses(),
             Count: Count,
             Size: Size,
-            CapacityEvictions: Volatile.Read(ref _capacityEvictions),
-            Expirations: Volatile.Read(ref _expirations),
-            Removals: Volatile.Read(ref _removals),
-            Replacements: Volatile.Read(ref _replacements),
-            ClearedEntries: Volatile.Read(ref _clearedEntries),
-            OversizedRejections: Volatile.Read(ref _oversizedRejections));
+            CapacityEvictions: Volatile.Read(ref _figures.CapacityEvictions),
+            Expirations: Volatile.Read(ref _figures.Expirations),
+            Removals: Volatile.Read(ref _figures.Removals),
+            Replacements: Volatile.Read(ref _figures.Replacements),
+            ClearedEntries: Volatile.Read(ref _figures.ClearedEntries),
+            OversizedRejections: Volatile.Read(ref _figures.OversizedRejections));
     }
 
     /// <summary>Stops the background timer and drops every entry (without notifications). Idempotent.</summary>
@@ -629,17 +621,18 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
                 Assert(node is not SlidingNode<TKey, TValue> sliding || node.ExpiresAt <= sliding.Cap, "a sliding expiry passed its absolute cap");
             }
 
-            Assert(linked == _table.Count && linked == _lru.Count, $"the recency log holds {linked} nodes and counts {_lru.Count}, the table counts {_table.Count}");
+            int tabled = _table.CountByWalking();
+            Assert(linked == tabled && linked == _lru.Count, $"the recency log holds {linked} nodes and counts {_lru.Count}, the table holds {tabled}");
             long pinned = 0;
             foreach (Node<TKey, TValue> node in seen)
             {
                 pinned += node.Pinned ? 1 : 0;
             }
 
-            Assert(pinned == _pinnedCount, $"{pinned} pinned nodes, the engine counts {_pinnedCount}");
-            Assert(size == _size, $"node sizes add up to {size}, the engine counts {_size}");
-            Assert(_table.Count <= _maxItems, $"{_table.Count} entries exceed MaxItems {_maxItems}");
-            Assert(_size <= _maxSize, $"{_size} exceeds the size limit {_maxSize}");
+            Assert(pinned == _figures.PinnedCount, $"{pinned} pinned nodes, the engine counts {_figures.PinnedCount}");
+            Assert(size == _figures.Size, $"node sizes add up to {size}, the engine counts {_figures.Size}");
+            Assert(_lru.Count <= _maxItems, $"{_lru.Count} entries exceed MaxItems {_maxItems}");
+            Assert(_figures.Size <= _maxSize, $"{_figures.Size} exceeds the size limit {_maxSize}");
         }
         finally
         {
@@ -701,14 +694,14 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
     private void AddLocked(Node<TKey, TValue> node)
     {
         CountPinnedLocked(node, +1);
-        _table.Add(node);
+        _table.Add(node, _lru.Count + 1);
         _lru.Add(node);
         if (node.ExpiresAt != Node<TKey, TValue>.Never)
         {
             _wheel.Schedule((TimedNode<TKey, TValue>)node);
         }
 
-        Volatile.Write(ref _size, _size + node.Size);
+        Volatile.Write(ref _figures.Size, _figures.Size + node.Size);
     }
 
     /// <summary>
@@ -719,20 +712,20 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
     /// <returns>False, having evicted nothing, if even evicting every entry that may go would not make room.</returns>
     private bool MakeRoomLocked(int entries, long bytes, Node<TKey, TValue>? keep)
     {
-        if (_table.Count + entries <= _maxItems && _size + bytes <= _maxSize)
+        if (_lru.Count + entries <= _maxItems && _figures.Size + bytes <= _maxSize)
         {
             return true;
         }
 
         bool keepStays = keep is { Pinned: false };
-        long staying = _pinnedCount + (keepStays ? 1 : 0);
-        long stayingSize = _pinnedSize + (keepStays ? keep!.Size : 0);
+        long staying = _figures.PinnedCount + (keepStays ? 1 : 0);
+        long stayingSize = _figures.PinnedSize + (keepStays ? keep!.Size : 0);
         if (staying + entries > _maxItems || stayingSize + bytes > _maxSize)
         {
             return false;
         }
 
-        while (_table.Count + entries > _maxItems || _size + bytes > _maxSize)
+        while (_lru.Count + entries > _maxItems || _figures.Size + bytes > _maxSize)
         {
             // Not null: the check above proved that enough evictable entries exist.
             Node<TKey, TValue> victim = _lru.Last!;
@@ -752,8 +745,8 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
     {
         if (node.Pinned)
         {
-            _pinnedCount += sign;
-            _pinnedSize += sign * node.Size;
+            _figures.PinnedCount += sign;
+            _figures.PinnedSize += sign * node.Size;
         }
     }
 
@@ -767,7 +760,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
             _wheel.Unschedule(timed);
         }
 
-        Volatile.Write(ref _size, _size - node.Size);
+        Volatile.Write(ref _figures.Size, _figures.Size - node.Size);
         RecordRemovalLocked(node.Key, node.Value, reason);
     }
 
@@ -775,13 +768,13 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
     {
         switch (reason)
         {
-            case RemovalReason.Capacity: _capacityEvictions++; break;
-            case RemovalReason.Expired: _expirations++; break;
-            case RemovalReason.Removed: _removals++; break;
-            case RemovalReason.Replaced: _replacements++; break;
-            case RemovalReason.Cleared: _clearedEntries++; break;
-            case RemovalReason.TooLarge: _oversizedRejections++; break;
-            case RemovalReason.TokenExpired: _expirations++; break;
+            case RemovalReason.Capacity: _figures.CapacityEvictions++; break;
+            case RemovalReason.Expired: _figures.Expirations++; break;
+            case RemovalReason.Removed: _figures.Removals++; break;
+            case RemovalReason.Replaced: _figures.Replacements++; break;
+            case RemovalReason.Cleared: _figures.ClearedEntries++; break;
+            case RemovalReason.TooLarge: _figures.OversizedRejections++; break;
+            case RemovalReason.TokenExpired: _figures.Expirations++; break;
         }
 
         if (_listener is not null)
@@ -796,9 +789,9 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
         _lru.Clear(report ? node => RecordRemovalLocked(node.Key, node.Value, RemovalReason.Cleared) : static _ => { });
         _wheel.Clear();
         _table.Clear();
-        Volatile.Write(ref _size, 0);
-        _pinnedCount = 0;
-        _pinnedSize = 0;
+        Volatile.Write(ref _figures.Size, 0);
+        _figures.PinnedCount = 0;
+        _figures.PinnedSize = 0;
     }
 
     /// <summary>Releases the lock, then tells the listener what the locked section removed.</summary>

@@ -46,7 +46,6 @@ internal sealed class NodeTable<TKey, TValue>
     private volatile bool _randomizedStrings;
     private Bucket[] _buckets = new Bucket[InitialBuckets];
     private int _version;
-    private int _count;
 
     /// <param name="comparer">The key comparer; null means <see cref="EqualityComparer{T}.Default"/>.</param>
     internal NodeTable(IEqualityComparer<TKey>? comparer)
@@ -64,9 +63,6 @@ internal sealed class NodeTable<TKey, TValue>
                 && (ReferenceEquals(_comparer, StringComparer.Ordinal) || ReferenceEquals(_comparer, EqualityComparer<string>.Default));
         }
     }
-
-    /// <summary>Entries in the table. Written under the lock.</summary>
-    internal int Count => Volatile.Read(ref _count);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal int GetHash(TKey key)
@@ -190,15 +186,17 @@ internal sealed class NodeTable<TKey, TValue>
         return node;
     }
 
-    /// <summary>Adds a node whose key is not in the table. Caller holds the lock.</summary>
-    internal void Add(Node<TKey, TValue> node)
+    /// <summary>
+    /// Adds a node whose key is not in the table. Caller holds the lock and says how many entries the table holds
+    /// with this one: the engine counts them already (the table keeps no count of its own, so that writers never
+    /// write to the cache line readers load <see cref="_buckets"/> from).
+    /// </summary>
+    internal void Add(Node<TKey, TValue> node, int count)
     {
         Bucket[] buckets = _buckets;
         ref Node<TKey, TValue>? head = ref buckets[BucketIndex(node.Hash, buckets.Length)].Head;
         node.HashNext = head;
         Volatile.Write(ref head, node);
-        int count = _count + 1;
-        Volatile.Write(ref _count, count);
         if (count > buckets.Length / 2 && buckets.Length < (1 << 30))
         {
             Resize(buckets.Length * 2);
@@ -252,14 +250,27 @@ internal sealed class NodeTable<TKey, TValue>
         }
 
         Volatile.Write(ref link, node.HashNext);
-        Volatile.Write(ref _count, _count - 1);
+    }
+
+    /// <summary>Counts the nodes by walking every chain: O(n), for invariant checks. Caller holds the lock.</summary>
+    internal int CountByWalking()
+    {
+        int count = 0;
+        foreach (Bucket bucket in _buckets)
+        {
+            for (Node<TKey, TValue>? node = bucket.Head; node is not null; node = node.HashNext)
+            {
+                count++;
+            }
+        }
+
+        return count;
     }
 
     /// <summary>Forgets every node. Readers still on the old array finish their lookups on it.</summary>
     internal void Clear()
     {
         Volatile.Write(ref _buckets, new Bucket[InitialBuckets]);
-        Volatile.Write(ref _count, 0);
     }
 
     private void Resize(int newLength)

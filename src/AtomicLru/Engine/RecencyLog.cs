@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Threading;
 
 namespace AtomicLru.Engine;
 
@@ -29,8 +30,8 @@ internal sealed class RecencyLog<TKey, TValue>
     private long _tail;
     private int _count;
 
-    /// <summary>Nodes in the log (the nodes in the cache).</summary>
-    internal int Count => _count;
+    /// <summary>Nodes in the log: the entries in the cache. Written under the lock; anyone may read it.</summary>
+    internal int Count => Volatile.Read(ref _count);
 
     /// <summary>Slots the log holds, used or not: what it costs in memory.</summary>
     internal int Capacity => _slots.Length;
