@@ -38,7 +38,7 @@ static void Header()
     Report.Line("# AtomicLru side by side");
     Report.Line();
     Report.Line($"Run {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC by `build/bench.sh`. {MachineLine()}.");
-    Report.Line("Candidates run in one process, interleaved round by round; figures are medians; every candidate is called through the same interface.");
+    Report.Line("Candidates run in one process, interleaved round by round (the order reversed every other round); figures are medians; ratios are taken within each round, then the median over rounds; every candidate is called through the same interface.");
     Report.Line();
 }
 

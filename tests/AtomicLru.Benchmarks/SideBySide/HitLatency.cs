@@ -48,10 +48,10 @@ internal static class HitLatency
         Report.Line("|---|---|---|---|---|---|---|");
         foreach (string name in Names)
         {
-            Report.Line($"| {name} | {Report.F(latency[name])} | {Report.Ratio(latency[name] / latency[Candidates.Dictionary])} | {Report.Ratio(latency[name] / latency[Candidates.BitFaster])} " +
-                        $"| {Report.F(throughput[name])} | {Report.Ratio(throughput[name] / throughput[Candidates.Dictionary])} | {Report.Ratio(throughput[name] / throughput[Candidates.BitFaster])} |");
-            Report.Chart("hit latency", name, latency[Candidates.BitFaster] / latency[name]);
-            Report.Chart("hit throughput", name, throughput[Candidates.BitFaster] / throughput[name]);
+            Report.Line($"| {name} | {Report.F(latency[name])} | {Report.Ratio(latency.Ratio(name, Candidates.Dictionary))} | {Report.Ratio(latency.Ratio(name, Candidates.BitFaster))} " +
+                        $"| {Report.F(throughput[name])} | {Report.Ratio(throughput.Ratio(name, Candidates.Dictionary))} | {Report.Ratio(throughput.Ratio(name, Candidates.BitFaster))} |");
+            Report.Chart("hit latency", name, latency.Ratio(Candidates.BitFaster, name));
+            Report.Chart("hit throughput", name, throughput.Ratio(Candidates.BitFaster, name));
         }
 
         Report.Line();

@@ -25,16 +25,17 @@ internal static class Report
     }
 
     /// <summary>
-    /// Measures every candidate once per round, in the same order each round, and returns each one's
-    /// median: drift of the machine (other tenants, frequency, the heap) falls on all candidates alike.
-    /// A first round, not counted, lets the JIT finish compiling every candidate's paths.
+    /// Measures every candidate once per round, the order reversed every other round, and keeps every sample:
+    /// drift of the machine (other tenants, frequency, the heap) falls on all candidates alike, and the ratios
+    /// the tables print are taken round by round (see <see cref="Interleaved.Ratio"/>). A first round, not
+    /// counted, lets the JIT finish compiling every candidate's paths.
     /// </summary>
-    internal static Dictionary<string, double> Interleave(IReadOnlyList<string> names, int rounds, Func<string, double> measure)
+    internal static Interleaved Interleave(IReadOnlyList<string> names, int rounds, Func<string, double> measure)
     {
         var samples = names.ToDictionary(n => n, _ => new List<double>());
         for (int round = -1; round < rounds; round++)
         {
-            foreach (string name in names)
+            foreach (string name in round % 2 == 0 ? names.Reverse() : names)
             {
                 double sample = measure(name);
                 if (round >= 0)
@@ -44,7 +45,7 @@ internal static class Report
             }
         }
 
-        return samples.ToDictionary(s => s.Key, s => Median(s.Value));
+        return new Interleaved(samples);
     }
 
     /// <summary>Adds a bar to the chart: a candidate's figure relative to BitFaster ConcurrentLru's, higher is better.</summary>
@@ -104,4 +105,18 @@ internal static class Report
     }
 
     private static string Escape(string text) => text.Replace("&", "&amp;", StringComparison.Ordinal).Replace("<", "&lt;", StringComparison.Ordinal);
+}
+
+/// <summary>The samples of candidates measured round by round: medians, and ratios paired within rounds.</summary>
+internal sealed class Interleaved(Dictionary<string, List<double>> samples)
+{
+    /// <summary>The candidate's median sample.</summary>
+    internal double this[string name] => Report.Median(samples[name]);
+
+    /// <summary>
+    /// The median, over rounds, of <paramref name="a"/>'s sample divided by <paramref name="b"/>'s in the same
+    /// round. On a machine whose speed drifts between rounds (this VM's does by up to a third), a ratio of
+    /// medians mixes rounds run at different speeds; a ratio within a round compares like with like.
+    /// </summary>
+    internal double Ratio(string a, string b) => Report.Median(samples[a].Zip(samples[b], (x, y) => x / y));
 }

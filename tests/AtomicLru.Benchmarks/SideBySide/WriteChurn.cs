@@ -13,7 +13,7 @@ internal static class WriteChurn
 {
     private const int Capacity = 10_000;
     private const int Inserts = 1_000_000;
-    private const int Rounds = 5;
+    private const int Rounds = 9;
 
     private static readonly string[] Names = [Candidates.LockedLru, Candidates.BitFaster, Candidates.Memory, Candidates.Atomic];
 
@@ -44,8 +44,8 @@ internal static class WriteChurn
         Report.Line("|---|---|---|---|");
         foreach (string name in Names)
         {
-            Report.Line($"| {name} | {Report.F(results[name])} | {Report.Ratio(results[name] / results[Candidates.LockedLru])} | {Report.Ratio(results[name] / results[Candidates.BitFaster])} |");
-            Report.Chart("insert that evicts", name, results[Candidates.BitFaster] / results[name]);
+            Report.Line($"| {name} | {Report.F(results[name])} | {Report.Ratio(results.Ratio(name, Candidates.LockedLru))} | {Report.Ratio(results.Ratio(name, Candidates.BitFaster))} |");
+            Report.Chart("insert that evicts", name, results.Ratio(Candidates.BitFaster, name));
         }
 
         Report.Line();

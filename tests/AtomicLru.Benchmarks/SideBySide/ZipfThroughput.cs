@@ -13,7 +13,7 @@ internal static class ZipfThroughput
 {
     internal const int KeySpace = 1_000_000;
     private const int OperationsPerThread = 1_000_000;
-    private const int Rounds = 5;
+    private const int Rounds = 9;
 
     private static readonly string[] Names = [Candidates.Dictionary, Candidates.LockedLru, Candidates.BitFaster, Candidates.Memory, Candidates.Atomic];
 
@@ -37,12 +37,11 @@ internal static class ZipfThroughput
                     using ICandidate cache = Candidates.Create(name, capacity);
                     return Measure(cache, keys, sample, threads, value);
                 });
-                double atomic = results[Candidates.Atomic];
                 Report.Line($"| {capacity:N0} | {threads} | " + string.Join(" | ", Names.Select(n => Report.F(results[n], 2))) +
-                            $" | {Report.Ratio(atomic / results[Candidates.BitFaster])} | {Report.Ratio(atomic / results[Candidates.Memory])} |");
+                            $" | {Report.Ratio(results.Ratio(Candidates.Atomic, Candidates.BitFaster))} | {Report.Ratio(results.Ratio(Candidates.Atomic, Candidates.Memory))} |");
                 foreach (string name in Names.Where(n => n != Candidates.Dictionary))
                 {
-                    Report.Chart($"Zipf {capacity / 1000}k, {threads} thread{(threads > 1 ? "s" : "")}", name, results[name] / results[Candidates.BitFaster]);
+                    Report.Chart($"Zipf {capacity / 1000}k, {threads} thread{(threads > 1 ? "s" : "")}", name, results.Ratio(name, Candidates.BitFaster));
                 }
             }
         }
