@@ -262,6 +262,30 @@ public sealed class EngineTests
     }
 
     [Fact]
+    public void Hits_count_every_counted_read_and_no_uncounted_one_through_many_full_stripes()
+    {
+        // A hit is counted by the read-buffer slot it claims; reads that count as no hit claim slots too.
+        using var engine = new LruEngine<string, string>(10, null, _time, TimeSpan.FromSeconds(1));
+        engine.Set("a", "1", Timeout.InfiniteTimeSpan, 1);
+        engine.Set("b", "2", Timeout.InfiniteTimeSpan, 1);
+        for (int i = 0; i < 1000; i++)
+        {
+            Assert.True(engine.TryGet(i % 2 == 0 ? "a" : "b", out _));
+            Assert.True(engine.Refresh("a"));
+            Assert.True(engine.TryGetUncounted("b", out _));
+            Assert.False(engine.TryGet("missing", out _));
+            if (i % 100 == 0)
+            {
+                engine.Set("c", "3", Timeout.InfiniteTimeSpan, 1); // a write drains every stripe
+            }
+        }
+
+        EngineCounters counters = engine.GetCounters();
+        Assert.Equal(1000, counters.Hits);
+        Assert.Equal(1000, counters.Misses);
+    }
+
+    [Fact]
     public void Size_accounting_stays_exact_across_overwrites_and_evictions()
     {
         using var engine = new LruEngine<string, byte[]>(null, maxSize: 1000, _time, TimeSpan.FromSeconds(1));

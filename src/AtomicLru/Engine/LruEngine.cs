@@ -13,7 +13,7 @@
 // lock-free walk never misses a key that stays in the table), checks its expiry against the clock (a
 // clock read only for entries that have one) and reads the value. It then records the hit: it appends
 // the node to its thread's stripe of the ReadBuffer (one compare-and-swap on a cache line that only
-// threads of that stripe write) and bumps that stripe's hit counter. Nothing shared by all readers is
+// threads of that stripe write; the slot it claims is also what counts the hit). Nothing shared by all readers is
 // written, so reads scale with cores. When its stripe is full, the reader replays the stripe's records
 // into the recency log under the lock if the lock is free (TryEnter); if another thread holds it, the
 // record is dropped. That is the only way recency is lost, and it needs two threads at once: in
@@ -53,7 +53,8 @@
 // then; a miss means the key's chain did not hold it at that moment. Recency updates from reads are the
 // only thing applied late, and they are applied before any write decides what to evict.
 //
-// Counters. Hits and misses are summed over the stripes; every other statistic is written under the
+// Counters. Hits and misses are summed over the stripes (a hit that claimed a slot is counted by the
+// stripe's tail, so it costs no second atomic operation); every other statistic is written under the
 // lock. Count and Size are fields written under the lock and read with a volatile load.
 
 using System;
@@ -212,12 +213,8 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
     private void RecordRead(Node<TKey, TValue> node, bool countStatistics)
     {
         ReadBuffer<TKey, TValue>.Stripe stripe = _readBuffer.Current;
-        if (countStatistics)
-        {
-            Interlocked.Increment(ref stripe.Counters.Hits);
-        }
-
-        if (stripe.TryAppend(node) == ReadBuffer<TKey, TValue>.AppendResult.Full && _lock.TryEnter())
+        ReadBuffer<TKey, TValue>.AppendResult appended = stripe.TryAppend(node);
+        if (appended == ReadBuffer<TKey, TValue>.AppendResult.Full && _lock.TryEnter())
         {
             try
             {
@@ -228,7 +225,20 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
                 _lock.Exit();
             }
 
-            stripe.TryAppend(node);
+            appended = stripe.TryAppend(node);
+        }
+
+        // A counted hit that claimed a slot is counted by that slot (ReadBuffer.TotalHits): no second atomic operation.
+        if (appended == ReadBuffer<TKey, TValue>.AppendResult.Success)
+        {
+            if (!countStatistics)
+            {
+                Interlocked.Increment(ref stripe.Counters.UncountedRecords);
+            }
+        }
+        else if (countStatistics)
+        {
+            Interlocked.Increment(ref stripe.Counters.UnrecordedHits);
         }
     }
 

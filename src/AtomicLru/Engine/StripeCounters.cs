@@ -6,15 +6,20 @@ namespace AtomicLru.Engine;
 [StructLayout(LayoutKind.Explicit, Size = 384)]
 internal struct StripeCounters
 {
-    /// <summary>Slots claimed by readers.</summary>
+    /// <summary>Slots claimed by readers. A counted hit that claims a slot is counted by this alone (see <see cref="ReadBuffer{TKey,TValue}.TotalHits"/>).</summary>
     [FieldOffset(128)]
     internal long Tail;
 
+    /// <summary>Counted hits that claimed no slot (the stripe was full or contended).</summary>
     [FieldOffset(136)]
-    internal long Hits;
+    internal long UnrecordedHits;
 
     [FieldOffset(144)]
     internal long Misses;
+
+    /// <summary>Slots claimed by reads that count as no hit (a refresh, the re-check inside a get-or-add).</summary>
+    [FieldOffset(152)]
+    internal long UncountedRecords;
 
     /// <summary>Slots replayed; written only by the lock holder.</summary>
     [FieldOffset(256)]
