@@ -33,8 +33,8 @@ public sealed class HashFloodTests
             }
 
             // The lanes' starting values, as the hash sets them up for an eight-character key.
-            uint lane1 = NodeTable<string, string>.Step(0x3C6EF372u ^ 8u, chars[0] | ((uint)chars[1] << 16));
-            uint lane2 = NodeTable<string, string>.Step(0xA54FF53Au, chars[2] | ((uint)chars[3] << 16));
+            uint lane1 = NodeTable<string, string>.Step(NodeTable<string, string>.Lane1Seed ^ 8u, chars[0] | ((uint)chars[1] << 16));
+            uint lane2 = NodeTable<string, string>.Step(NodeTable<string, string>.Lane2Seed, chars[2] | ((uint)chars[3] << 16));
 
             // Step(lane, chunk) = mix(lane) ^ chunk, so the chunk that lands on a target is mix(lane) ^ target.
             uint chunk1 = NodeTable<string, string>.Step(lane1, 0) ^ Lane1Target;

@@ -97,8 +97,8 @@ internal sealed class NodeTable<TKey, TValue>
     {
         ref char chars = ref MemoryMarshal.GetReference(text.AsSpan());
         int length = text.Length;
-        uint lane1 = 0x3C6EF372u ^ (uint)length;
-        uint lane2 = 0xA54FF53Au;
+        uint lane1 = Lane1Seed ^ (uint)length;
+        uint lane2 = Lane2Seed;
         int i = 0;
         for (; i + 4 <= length; i += 4)
         {
@@ -113,6 +113,12 @@ internal sealed class NodeTable<TKey, TValue>
 
         return (int)(lane1 + (lane2 * 0x9E3779B1u));
     }
+
+    /// <summary>The first lane's starting value, before the key's length is mixed in.</summary>
+    internal const uint Lane1Seed = 0x3C6EF372u;
+
+    /// <summary>The second lane's starting value.</summary>
+    internal const uint Lane2Seed = 0xA54FF53Au;
 
     /// <summary>One step of <see cref="NonRandomizedHash"/>: invertible in the chunk, for a given lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
