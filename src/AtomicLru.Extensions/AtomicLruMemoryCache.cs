@@ -40,14 +40,17 @@ namespace AtomicLru.Extensions;
 /// </example>
 public sealed partial class AtomicLruMemoryCache : IMemoryCache
 {
-    private readonly LruEngine<object, MemoryCacheEntry> _engine;
+    // The engine holds an entry's value itself, unless the entry has post-eviction callbacks or expiration
+    // tokens: then it holds the MemoryCacheEntry, which carries them (see Commit). A caller's value is never a
+    // MemoryCacheEntry there, so a read tells the two apart by type.
+    private readonly LruEngine<object, object?> _engine;
     private readonly AtomicLruOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Action<Exception, MemoryCacheEntry> _onCallbackFailed;
     private readonly Action<MemoryCacheEntry> _onTokenFired;
 
-    /// <summary>A <see cref="MemoryCacheEntry"/> object on a 64-bit runtime; checked by a test that measures allocations.</summary>
+    /// <summary>A <see cref="MemoryCacheEntry"/> object on a 64-bit runtime, charged to an entry that keeps one (one with callbacks or tokens); checked by a test that measures allocations.</summary>
     internal const int EntryObjectBytes = 152;
 
     /// <summary>Post-eviction callbacks of committed entries, and how many have run: for tests of "exactly once".</summary>
@@ -68,7 +71,7 @@ public sealed partial class AtomicLruMemoryCache : IMemoryCache
         _time = timeProvider ?? TimeProvider.System;
         _logger = (ILogger?)loggerFactory?.CreateLogger<AtomicLruMemoryCache>() ?? NullLogger.Instance;
         _onCallbackFailed = (exception, entry) => LogCallbackFailed(exception, entry.Key);
-        _engine = new LruEngine<object, MemoryCacheEntry>(
+        _engine = new LruEngine<object, object?>(
             _options.MaxItems,
             _options.SizeLimitInBytes,
             _time,
@@ -79,7 +82,7 @@ public sealed partial class AtomicLruMemoryCache : IMemoryCache
         _onTokenFired = entry => _engine.RemoveIfSame(entry.Key, entry, RemovalReason.TokenExpired);
     }
 
-    internal LruEngine<object, MemoryCacheEntry> Engine => _engine;
+    internal LruEngine<object, object?> Engine => _engine;
 
     /// <summary>Entries held now, including expired ones that the background reclaim has not reached yet.</summary>
     public int Count => _engine.Count;
@@ -96,8 +99,14 @@ public sealed partial class AtomicLruMemoryCache : IMemoryCache
     public bool TryGetValue(object key, out object? value)
     {
         ArgumentNullException.ThrowIfNull(key);
-        if (_engine.TryGet(key, out MemoryCacheEntry? entry))
+        if (_engine.TryGet(key, out object? stored))
         {
+            if (stored is not MemoryCacheEntry entry)
+            {
+                value = stored;
+                return true;
+            }
+
             if (!entry.HasPolledTokens || !entry.AnyTokenChanged())
             {
                 value = entry.Value;
@@ -180,7 +189,16 @@ public sealed partial class AtomicLruMemoryCache : IMemoryCache
 
         TimeSpan sliding = entry.SlidingExpiration ?? TimeSpan.Zero;
         TimeSpan ttl = deadline ?? (sliding > TimeSpan.Zero ? Timeout.InfiniteTimeSpan : _options.ResolveTtl(null));
-        if (_engine.Set(entry.Key, entry, ttl, entry.Size ?? ChargeFor(entry), sliding, pinned: entry.Priority == CacheItemPriority.NeverRemove))
+        bool pinned = entry.Priority == CacheItemPriority.NeverRemove;
+        if (!entry.KeepsEntryObject)
+        {
+            // Nothing to run or watch once stored: the engine holds the value alone, and the entry object
+            // (152 bytes) is garbage as soon as the caller drops it.
+            _engine.Set(entry.Key, entry.Value, ttl, entry.Size ?? ChargeFor(entry), sliding, pinned);
+            return;
+        }
+
+        if (_engine.Set(entry.Key, entry, ttl, entry.Size ?? ChargeFor(entry), sliding, pinned))
         {
             // Watch the tokens once the entry is in: a token that fired meanwhile removes it right away.
             entry.WatchTokens(_onTokenFired);
@@ -205,7 +223,7 @@ public sealed partial class AtomicLruMemoryCache : IMemoryCache
         bool expires = entry.AbsoluteExpiration is not null || entry.AbsoluteExpirationRelativeToNow is not null
             || _options.ResolveTtl(null) != Timeout.InfiniteTimeSpan;
         long node = entry.SlidingExpiration is not null ? EntrySize.SlidingNodeBytes : expires ? EntrySize.TimedNodeBytes : EntrySize.NodeBytes;
-        long bookkeeping = node + EntrySize.IndexBytes + EntryObjectBytes;
+        long bookkeeping = node + EntrySize.IndexBytes + (entry.KeepsEntryObject ? EntryObjectBytes : 0);
         return entry.Value switch
         {
             byte[] bytes => bookkeeping + 24 + bytes.Length,
@@ -228,16 +246,16 @@ public sealed partial class AtomicLruMemoryCache : IMemoryCache
 
     private void LogCallbackFailed(Exception exception, object key) => LogCallbackFailed(exception, key.GetType());
 
-    private sealed class Listener(AtomicLruMemoryCache cache) : IRemovalListener<object, MemoryCacheEntry>
+    private sealed class Listener(AtomicLruMemoryCache cache) : IRemovalListener<object, object?>
     {
-        public void OnRemoved(object key, MemoryCacheEntry value, RemovalReason reason)
+        public void OnRemoved(object key, object? value, long size, RemovalReason reason)
         {
             if (cache._logger.IsEnabled(reason == RemovalReason.TooLarge ? LogLevel.Warning : LogLevel.Debug))
             {
-                EvictionLog.Log(cache._logger, nameof(AtomicLruMemoryCache), cache._options.LogKeys, key, reason, value.Size ?? cache.ChargeFor(value));
+                EvictionLog.Log(cache._logger, nameof(AtomicLruMemoryCache), cache._options.LogKeys, key, reason, size);
             }
 
-            value.OnEvicted(ToEvictionReason(reason), cache._onCallbackFailed);
+            (value as MemoryCacheEntry)?.OnEvicted(ToEvictionReason(reason), cache._onCallbackFailed);
         }
     }
 }

@@ -95,6 +95,13 @@ internal sealed class MemoryCacheEntry : ICacheEntry
         }
     }
 
+    /// <summary>
+    /// True if the cache must keep this object once the entry is stored: it has post-eviction callbacks to run or
+    /// expiration tokens to watch, or its value is itself an entry object (which a read could not tell apart).
+    /// Otherwise the cache keeps only the value.
+    /// </summary>
+    internal bool KeepsEntryObject => _callbacks is { Count: > 0 } || _tokens is { Count: > 0 } || _value is MemoryCacheEntry;
+
     /// <summary>True if a token without change callbacks must be polled on each read.</summary>
     internal bool HasPolledTokens { get; private set; }
 

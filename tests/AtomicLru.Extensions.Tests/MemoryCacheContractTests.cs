@@ -1,11 +1,13 @@
 using System;
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 using AtomicLru;
 using AtomicLru.Extensions;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
 using Microsoft.Extensions.Time.Testing;
 
 namespace AtomicLru.Extensions.Tests;
@@ -460,6 +462,64 @@ public sealed class AtomicLruMemoryCacheContractTests : MemoryCacheContractTests
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.Equal(AtomicLruMemoryCache.EntryObjectBytes, allocated);
         GC.KeepAlive(entry);
+    }
+
+    [Fact]
+    public void An_entry_with_no_callback_or_token_is_not_charged_for_an_entry_object_and_one_with_either_is()
+    {
+        using var cache = new AtomicLruMemoryCache(new AtomicLruOptions { SizeLimitInBytes = 1 << 20 }, Time);
+        cache.Set("plain", new byte[100]);
+        long plain = cache.GetCurrentStatistics()!.CurrentEstimatedSize!.Value;
+        cache.Set("called-back", new byte[100], new MemoryCacheEntryOptions().RegisterPostEvictionCallback((_, _, _, _) => { }));
+        long calledBack = cache.GetCurrentStatistics()!.CurrentEstimatedSize!.Value - plain;
+        using var tokenSource = new CancellationTokenSource();
+        cache.Set("watched", new byte[100], new CancellationChangeToken(tokenSource.Token));
+        long watched = cache.GetCurrentStatistics()!.CurrentEstimatedSize!.Value - plain - calledBack;
+
+        Assert.Equal(plain + AtomicLruMemoryCache.EntryObjectBytes, calledBack);
+        Assert.Equal(calledBack, watched);
+    }
+
+    [Fact]
+    public void An_entry_with_no_callback_or_token_leaves_its_entry_object_to_the_collector()
+    {
+        using var cache = new AtomicLruMemoryCache(new AtomicLruOptions(), Time);
+        WeakReference plain = Commit(cache, "plain", withCallback: false);
+        WeakReference calledBack = Commit(cache, "called-back", withCallback: true);
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+
+        Assert.False(plain.IsAlive, "the cache kept the entry object of an entry with nothing to run or watch");
+        Assert.True(calledBack.IsAlive, "the cache dropped the entry object that holds a callback");
+        Assert.Equal("plain", cache.Get<string>("plain"));
+        Assert.Equal("called-back", cache.Get<string>("called-back"));
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static WeakReference Commit(AtomicLruMemoryCache cache, string key, bool withCallback)
+    {
+        ICacheEntry entry = cache.CreateEntry(key);
+        entry.Value = key;
+        if (withCallback)
+        {
+            entry.RegisterPostEvictionCallback((_, _, _, _) => { });
+        }
+
+        entry.Dispose();
+        return new WeakReference(entry);
+    }
+
+    [Fact]
+    public void A_value_that_is_itself_a_cache_entry_comes_back_as_itself()
+    {
+        using var cache = new AtomicLruMemoryCache(new AtomicLruOptions(), Time);
+        ICacheEntry inner = cache.CreateEntry("never-committed");
+        inner.Value = "inner value";
+        cache.Set("outer", inner);
+
+        Assert.Same(inner, cache.Get("outer"));
+        Assert.False(cache.TryGetValue("never-committed", out _));
     }
 
     [Fact]

@@ -14,11 +14,14 @@ public sealed class EngineTests
     {
         public List<(string Key, string Value, RemovalReason Reason)> Removals { get; } = [];
 
+        public List<long> Sizes { get; } = [];
+
         public Action<string>? OnRemovedCallback { get; set; }
 
-        public void OnRemoved(string key, string value, RemovalReason reason)
+        public void OnRemoved(string key, string value, long size, RemovalReason reason)
         {
             Removals.Add((key, value, reason));
+            Sizes.Add(size);
             OnRemovedCallback?.Invoke(key);
         }
     }
@@ -49,6 +52,29 @@ public sealed class EngineTests
             listener.Removals);
         EngineCounters counters = engine.GetCounters();
         Assert.Equal((1, 1, 1, 1, 1), (counters.Replacements, counters.CapacityEvictions, counters.Removals, counters.Expirations, counters.ClearedEntries));
+    }
+
+    [Fact]
+    public void Every_removal_reports_what_the_entry_was_charged_and_a_refused_write_what_it_would_have_been()
+    {
+        var listener = new RecordingListener();
+        using var engine = new LruEngine<string, string>(maxItems: null, maxSize: 100, _time, TimeSpan.FromSeconds(1), StringComparer.Ordinal, listener, maxItemSize: 60);
+        var forever = System.Threading.Timeout.InfiniteTimeSpan;
+
+        engine.Set("a", "a1", forever, 30);
+        engine.Set("a", "a2", forever, 35);           // replaces a1, charged 30
+        engine.Set("b", "b1", forever, 50);
+        engine.Set("c", "c1", forever, 40);           // evicts a2, charged 35
+        engine.Set("d", "d1", forever, 61);           // refused: over the per-entry maximum
+        engine.GetOrAdd("e", "e1", forever, 70);      // refused too
+        engine.Remove("b");                           // charged 50
+        engine.Clear();                               // c, charged 40
+
+        Assert.Equal(
+            [("a", "a1", RemovalReason.Replaced), ("a", "a2", RemovalReason.Capacity), ("d", "d1", RemovalReason.TooLarge),
+             ("e", "e1", RemovalReason.TooLarge), ("b", "b1", RemovalReason.Removed), ("c", "c1", RemovalReason.Cleared)],
+            listener.Removals);
+        Assert.Equal([30L, 35, 61, 70, 50, 40], listener.Sizes);
     }
 
     [Fact]

@@ -8,7 +8,7 @@ namespace AtomicLru.Extensions.Logging;
 internal sealed class LoggingRemovalListener<TValue>(ILogger logger, string cache, bool logKeys, Func<TValue, long> sizeOf)
     : IRemovalListener<string, TValue>
 {
-    public void OnRemoved(string key, TValue value, RemovalReason reason)
+    public void OnRemoved(string key, TValue value, long size, RemovalReason reason)
     {
         if (logger.IsEnabled(reason == RemovalReason.TooLarge ? LogLevel.Warning : LogLevel.Debug))
         {

@@ -7,5 +7,9 @@ namespace AtomicLru.Engine;
 /// </summary>
 internal interface IRemovalListener<TKey, TValue>
 {
-    void OnRemoved(TKey key, TValue value, RemovalReason reason);
+    /// <param name="key">The entry's key.</param>
+    /// <param name="value">The value that left (for a refused write, the value that was not stored).</param>
+    /// <param name="size">What the entry was charged against the size limit (for a refused write, what it would have been).</param>
+    /// <param name="reason">Why it left.</param>
+    void OnRemoved(TKey key, TValue value, long size, RemovalReason reason);
 }

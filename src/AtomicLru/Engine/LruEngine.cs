@@ -281,7 +281,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
                     RemoveLocked(node, node.ExpiresAt <= now ? RemovalReason.Expired : RemovalReason.Replaced);
                 }
 
-                RecordRemovalLocked(key, value, RemovalReason.TooLarge);
+                RecordRemovalLocked(key, value, size, RemovalReason.TooLarge);
                 return false;
             }
 
@@ -302,11 +302,11 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
                 if (!MakeRoomLocked(0, size - node.Size, keep: node))
                 {
                     RemoveLocked(node, oldValueLeaves);
-                    RecordRemovalLocked(key, value, RemovalReason.Capacity);
+                    RecordRemovalLocked(key, value, size, RemovalReason.Capacity);
                     return false;
                 }
 
-                RecordRemovalLocked(node.Key, node.Value, oldValueLeaves);
+                RecordRemovalLocked(node.Key, node.Value, node.Size, oldValueLeaves);
                 CountPinnedLocked(node, -1);
                 Volatile.Write(ref _figures.Size, _figures.Size + size - node.Size);
                 node.Size = size;
@@ -340,7 +340,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
 
                 if (!MakeRoomLocked(1, size, keep: null))
                 {
-                    RecordRemovalLocked(key, value, RemovalReason.Capacity);
+                    RecordRemovalLocked(key, value, size, RemovalReason.Capacity);
                     return false;
                 }
 
@@ -386,13 +386,13 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
 
             if (size > _maxItemSize)
             {
-                RecordRemovalLocked(key, value, RemovalReason.TooLarge);
+                RecordRemovalLocked(key, value, size, RemovalReason.TooLarge);
                 return value;
             }
 
             if (!MakeRoomLocked(1, size, keep: null))
             {
-                RecordRemovalLocked(key, value, RemovalReason.Capacity);
+                RecordRemovalLocked(key, value, size, RemovalReason.Capacity);
                 return value;
             }
 
@@ -771,10 +771,10 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
         }
 
         Volatile.Write(ref _figures.Size, _figures.Size - node.Size);
-        RecordRemovalLocked(node.Key, node.Value, reason);
+        RecordRemovalLocked(node.Key, node.Value, node.Size, reason);
     }
 
-    private void RecordRemovalLocked(TKey key, TValue value, RemovalReason reason)
+    private void RecordRemovalLocked(TKey key, TValue value, long size, RemovalReason reason)
     {
         switch (reason)
         {
@@ -789,14 +789,14 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
 
         if (_listener is not null)
         {
-            (_pendingRemovals ??= Interlocked.Exchange(ref _spareRemovals, null) ?? []).Add(new Removal<TKey, TValue>(key, value, reason));
+            (_pendingRemovals ??= Interlocked.Exchange(ref _spareRemovals, null) ?? []).Add(new Removal<TKey, TValue>(key, value, size, reason));
         }
     }
 
     private void ClearLocked(bool report)
     {
         _readBuffer.Discard();
-        _lru.Clear(report ? node => RecordRemovalLocked(node.Key, node.Value, RemovalReason.Cleared) : static _ => { });
+        _lru.Clear(report ? node => RecordRemovalLocked(node.Key, node.Value, node.Size, RemovalReason.Cleared) : static _ => { });
         _wheel.Clear();
         _table.Clear();
         Volatile.Write(ref _figures.Size, 0);
@@ -814,7 +814,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
         {
             foreach (Removal<TKey, TValue> removal in removals)
             {
-                _listener!.OnRemoved(removal.Key, removal.Value, removal.Reason);
+                _listener!.OnRemoved(removal.Key, removal.Value, removal.Size, removal.Reason);
             }
 
             // Hand the list back, unless it grew large (a Clear) or another list is already spare.
