@@ -7,7 +7,7 @@ using BenchmarkDotNet.Running;
 
 // build/bench.sh runs `all` and writes docs/benchmarks/side-by-side.md and .svg. By hand:
 // dotnet run -c Release --project tests/AtomicLru.Benchmarks -- all [chart folder]   every side-by-side section
-// dotnet run -c Release --project tests/AtomicLru.Benchmarks -- latency | zipf | churn | ttl | hitratio [traces] | bytes | memory
+// dotnet run -c Release --project tests/AtomicLru.Benchmarks -- latency | zipf | churn | ttl | hitratio [traces] | bytes | memory | cores
 // dotnet run -c Release --project tests/AtomicLru.Benchmarks -- --filter '*'          BenchmarkDotNet suites
 switch (args.FirstOrDefault())
 {
@@ -22,6 +22,7 @@ switch (args.FirstOrDefault())
         Report.WriteSvg(Path.Combine(args.ElementAtOrDefault(1) ?? ".", "side-by-side.svg"), MachineLine());
         return;
     case "latency": HitLatency.Run(); return;
+    case "cores": Report.Line($"{CoreToCore.TransferNanoseconds():F0} ns per core-to-core cache line transfer"); return;
     case "zipf": ZipfThroughput.Run(); return;
     case "churn": WriteChurn.Run(); return;
     case "ttl": TtlChurn.Run(); return;
@@ -38,6 +39,11 @@ static void Header()
     Report.Line("# AtomicLru side by side");
     Report.Line();
     Report.Line($"Run {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC by `build/bench.sh`. {MachineLine()}.");
+    if (CoreToCore.TransferNanoseconds() is double transfer)
+    {
+        Report.Line($"A cache line takes {transfer:F0} ns to move from one core to another here (two threads handing a counter back and forth, median of five runs of a million hand-offs): every write two threads make to shared state pays it.");
+    }
+
     Report.Line("Candidates run in one process, interleaved round by round (the order reversed every other round); figures are medians; ratios are taken within each round, then the median over rounds; every candidate is called through the same interface.");
     Report.Line();
 }
