@@ -12,9 +12,9 @@
 // Reads (TryGet). A reader finds the node in the NodeTable without a lock (see NodeTable for why a
 // lock-free walk never misses a key that stays in the table), checks its expiry against the clock (a
 // clock read only for entries that have one) and reads the value. It then records the hit: it appends
-// the node to its thread's stripe of the ReadBuffer (one compare-and-swap on a cache line that only
-// threads of that stripe write; the slot it claims is also what counts the hit). Nothing shared by all readers is
-// written, so reads scale with cores. When its stripe is full, the reader replays the stripe's records
+// the node to its thread's stripe of the ReadBuffer (plain stores on a stripe the thread owns, one
+// compare-and-swap on a stripe shared by threads whose own stripe was taken; the slot it claims is also what
+// counts the hit). Nothing shared by all readers is written, so reads scale with cores. When its stripe is full, the reader replays the stripe's records
 // into the recency log under the lock if the lock is free (TryEnter); if another thread holds it, the
 // record is dropped. That is the only way recency is lost, and it needs two threads at once: in
 // sequential use the lock is always free, so every read reaches the recency log, in order.
@@ -54,8 +54,9 @@
 // only thing applied late, and they are applied before any write decides what to evict.
 //
 // Counters. Hits and misses are summed over the stripes (a hit that claimed a slot is counted by the
-// stripe's tail, so it costs no second atomic operation); every other statistic is written under the
-// lock. Count and Size are fields written under the lock and read with a volatile load.
+// stripe's tail, so it costs no second write, and on an owned stripe no atomic operation); every other
+// statistic is written under the lock. Count and Size are fields written under the lock and read with a
+// volatile load.
 
 using System;
 using System.Collections.Generic;
@@ -153,7 +154,8 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
 
         if (countStatistics)
         {
-            Interlocked.Increment(ref _readBuffer.Current.Counters.Misses);
+            ReadBuffer<TKey, TValue>.Stripe stripe = _readBuffer.Current;
+            stripe.Increment(ref stripe.Counters.Misses);
         }
 
         value = default;
@@ -233,12 +235,12 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
         {
             if (!countStatistics)
             {
-                Interlocked.Increment(ref stripe.Counters.UncountedRecords);
+                stripe.Increment(ref stripe.Counters.UncountedRecords);
             }
         }
         else if (countStatistics)
         {
-            Interlocked.Increment(ref stripe.Counters.UnrecordedHits);
+            stripe.Increment(ref stripe.Counters.UnrecordedHits);
         }
     }
 

@@ -6,6 +6,15 @@ namespace AtomicLru.Engine;
 [StructLayout(LayoutKind.Explicit, Size = 384)]
 internal struct StripeCounters
 {
+    /// <summary>The managed thread id of an owned stripe's owner, 0 until a thread claims it; never changes after.
+    /// Read on every access, so it sits on the stripe's first line, which no one writes after the claim.</summary>
+    [FieldOffset(0)]
+    internal int Owner;
+
+    /// <summary>True for a shared stripe (slots claimed by compare-and-swap, counters incremented atomically).</summary>
+    [FieldOffset(4)]
+    internal bool IsShared;
+
     /// <summary>Slots claimed by readers. A counted hit that claims a slot is counted by this alone (see <see cref="ReadBuffer{TKey,TValue}.TotalHits"/>).</summary>
     [FieldOffset(128)]
     internal long Tail;
