@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Generic;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Threading;
@@ -18,8 +17,8 @@ namespace AtomicLru.Engine;
 /// good; as its only writer, it appends and counts with plain stores (a release store of the tail publishes
 /// the slot written before it), no atomic instruction at all. That matters on a hot key, where one locked
 /// instruction was a third of a read. Managed thread ids are unique among live threads, and the runtime
-/// hands a dead thread's id to the next thread it creates, so a stripe whose owner died is taken over by
-/// that thread rather than lost.</para>
+/// reuses a dead thread's id for a later thread, which then takes over the stripe where the dead owner left
+/// it. A thread is never preempted by itself, so an owned stripe never has two appends at once.</para>
 /// <para>Shared stripes. A thread whose stripe another thread owns uses a shared stripe (made on first
 /// need), where appending claims a slot with one compare-and-swap on the tail: it fails only when another
 /// thread raced it (the record is then dropped) and the counters are incremented atomically.</para>
@@ -37,6 +36,9 @@ internal sealed class ReadBuffer<TKey, TValue>
     /// <summary>Stripes for threads whose owned stripe has another owner; each made on first need, null until then.</summary>
     private readonly Stripe?[] _shared;
     private readonly int _stripeMask;
+
+    /// <summary>Set once the first shared stripe is made: until then a drain skips the empty shared array.</summary>
+    private volatile bool _anyShared;
 
     internal ReadBuffer()
     {
@@ -78,7 +80,14 @@ internal sealed class ReadBuffer<TKey, TValue>
         }
 
         ref Stripe? shared = ref _shared[id & _stripeMask];
-        return Volatile.Read(ref shared) ?? Interlocked.CompareExchange(ref shared, new Stripe(isShared: true), null) ?? shared;
+        if (Volatile.Read(ref shared) is Stripe made)
+        {
+            return made;
+        }
+
+        Interlocked.CompareExchange(ref shared, new Stripe(isShared: true), null);
+        _anyShared = true; // before this thread's first append to it, so a drain that sees the append sees the stripe
+        return shared!;
     }
 
     /// <summary>Replays every stripe's pending records, oldest first within a stripe. Caller holds the lock.</summary>
@@ -89,58 +98,47 @@ internal sealed class ReadBuffer<TKey, TValue>
             stripe.Drain(replay);
         }
 
-        foreach (Stripe? stripe in _shared)
+        if (_anyShared)
         {
-            stripe?.Drain(replay);
+            foreach (Stripe? stripe in _shared)
+            {
+                stripe?.Drain(replay);
+            }
         }
     }
 
     /// <summary>Discards every pending record. Caller holds the lock.</summary>
     internal void Discard() => Drain(static _ => { });
 
-    /// <summary>Every stripe made so far, owned ones first.</summary>
-    private IEnumerable<Stripe> AllStripes()
+    /// <summary>A figure summed over every stripe made so far.</summary>
+    private long Sum(Func<Stripe, long> figure)
     {
+        long total = 0;
         foreach (Stripe stripe in _stripes)
         {
-            yield return stripe;
+            total += figure(stripe);
         }
 
         for (int i = 0; i < _shared.Length; i++)
         {
             if (Volatile.Read(ref _shared[i]) is Stripe made)
             {
-                yield return made;
+                total += figure(made);
             }
         }
+
+        return total;
     }
 
     /// <summary>
     /// Hits, summed over the stripes: slots claimed, less those claimed by uncounted reads, plus hits that
-    /// claimed none. A hit's slot is its count, so the common hit pays one atomic operation, not two.
+    /// claimed none. A hit's slot is its count, so the common hit pays one store (on an owned stripe) or one
+    /// atomic operation (on a shared one), not two.
     /// </summary>
-    internal long TotalHits()
-    {
-        long total = 0;
-        foreach (Stripe stripe in AllStripes())
-        {
-            total += Volatile.Read(ref stripe.Counters.UnrecordedHits) - Volatile.Read(ref stripe.Counters.UncountedRecords);
-            total += Volatile.Read(ref stripe.Counters.Tail);
-        }
+    internal long TotalHits() => Sum(static stripe =>
+        Volatile.Read(ref stripe.Counters.Tail) + Volatile.Read(ref stripe.Counters.UnrecordedHits) - Volatile.Read(ref stripe.Counters.UncountedRecords));
 
-        return total;
-    }
-
-    internal long TotalMisses()
-    {
-        long total = 0;
-        foreach (Stripe stripe in AllStripes())
-        {
-            total += Volatile.Read(ref stripe.Counters.Misses);
-        }
-
-        return total;
-    }
+    internal long TotalMisses() => Sum(static stripe => Volatile.Read(ref stripe.Counters.Misses));
 
     internal sealed class Stripe
     {
