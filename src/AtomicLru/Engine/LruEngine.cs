@@ -61,6 +61,7 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using System.Threading;
 
 namespace AtomicLru.Engine;
@@ -180,8 +181,9 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
             return false;
         }
 
-        if (node is SlidingNode<TKey, TValue> sliding)
+        if (node.Kind == NodeKind.Sliding)
         {
+            var sliding = Unsafe.As<SlidingNode<TKey, TValue>>(node);
             long slid = sliding.SlideFrom(now);
             if (slid > expiresAt)
             {
@@ -297,8 +299,8 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
 
             // In place only where a reader cannot tear the value and the node is of the right kind: a
             // sliding node for a sliding entry, and a node with wheel links for one that expires.
-            if (node is not null && !typeof(TValue).IsValueType && (node is SlidingNode<TKey, TValue>) == (slidingTicks > 0)
-                && (expiresAt == Node<TKey, TValue>.Never || node is TimedNode<TKey, TValue>))
+            if (node is not null && !typeof(TValue).IsValueType && (node.Kind == NodeKind.Sliding) == (slidingTicks > 0)
+                && (expiresAt == Node<TKey, TValue>.Never || node.Kind != NodeKind.Plain))
             {
                 RemovalReason oldValueLeaves = node.ExpiresAt <= now ? RemovalReason.Expired : RemovalReason.Replaced;
                 if (!MakeRoomLocked(0, size - node.Size, keep: node))
@@ -314,16 +316,18 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
                 node.Size = size;
                 node.Pinned = pinned;
                 CountPinnedLocked(node, +1);
-                if (node is SlidingNode<TKey, TValue> slidingNode)
+                if (node.Kind == NodeKind.Sliding)
                 {
+                    var slidingNode = Unsafe.As<SlidingNode<TKey, TValue>>(node);
                     slidingNode.Sliding = slidingTicks;
                     slidingNode.Cap = cap;
                 }
 
                 node.Value = value;
                 Volatile.Write(ref node.ExpiresAt, expiresAt);
-                if (node is TimedNode<TKey, TValue> timed)
+                if (node.Kind != NodeKind.Plain)
                 {
+                    var timed = Unsafe.As<TimedNode<TKey, TValue>>(node);
                     _wheel.Unschedule(timed);
                     if (expiresAt != Node<TKey, TValue>.Never)
                     {
@@ -631,6 +635,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
                 Assert(ReferenceEquals(_table.FindLocked(node.Key, node.Hash), node), "a listed node is not the table's node for its key");
                 Assert((node is TimedNode<TKey, TValue> { WheelNext: not null }) == (node.ExpiresAt != Node<TKey, TValue>.Never), "a node with an expiry is not in the wheel, or one without is");
                 Assert(node is not SlidingNode<TKey, TValue> sliding || node.ExpiresAt <= sliding.Cap, "a sliding expiry passed its absolute cap");
+                Assert(node.Kind == (node is SlidingNode<TKey, TValue> ? NodeKind.Sliding : node is TimedNode<TKey, TValue> ? NodeKind.Timed : NodeKind.Plain), "a node's kind byte disagrees with its class");
             }
 
             int tabled = _table.CountByWalking();
@@ -710,7 +715,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
         _lru.Add(node);
         if (node.ExpiresAt != Node<TKey, TValue>.Never)
         {
-            _wheel.Schedule((TimedNode<TKey, TValue>)node);
+            _wheel.Schedule(Unsafe.As<TimedNode<TKey, TValue>>(node)); // NewNode made a timed node for an expiry
         }
 
         Volatile.Write(ref _figures.Size, _figures.Size + node.Size);
@@ -767,9 +772,9 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
         CountPinnedLocked(node, -1);
         _table.Remove(node);
         _lru.Remove(node);
-        if (node is TimedNode<TKey, TValue> timed)
+        if (node.Kind != NodeKind.Plain)
         {
-            _wheel.Unschedule(timed);
+            _wheel.Unschedule(Unsafe.As<TimedNode<TKey, TValue>>(node));
         }
 
         Volatile.Write(ref _figures.Size, _figures.Size - node.Size);

@@ -38,7 +38,12 @@ internal class Node<TKey, TValue> : NodeLookupFields<TKey>
     internal long RecencyStamp = Gone;
 
     internal Node(TKey key, int hash, TValue value, long expiresAt, long size)
-        : base(key, hash, expiresAt)
+        : this(key, hash, value, expiresAt, size, NodeKind.Plain)
+    {
+    }
+
+    private protected Node(TKey key, int hash, TValue value, long expiresAt, long size, NodeKind kind)
+        : base(key, hash, expiresAt, kind)
     {
         Value = value;
         Size = size;

@@ -21,10 +21,14 @@ internal abstract class NodeLookupFields<TKey>
     /// <summary>Never evicted for capacity (IMemoryCache's <c>CacheItemPriority.NeverRemove</c>); fits in the padding after <see cref="Hash"/>.</summary>
     internal bool Pinned;
 
-    private protected NodeLookupFields(TKey key, int hash, long expiresAt)
+    /// <summary>Which class this node is (see <see cref="NodeKind"/> for why a byte and not a type test); in the padding too.</summary>
+    internal readonly NodeKind Kind;
+
+    private protected NodeLookupFields(TKey key, int hash, long expiresAt, NodeKind kind)
     {
         Key = key;
         Hash = hash;
         ExpiresAt = expiresAt;
+        Kind = kind;
     }
 }

@@ -19,7 +19,7 @@ internal sealed class SlidingNode<TKey, TValue> : TimedNode<TKey, TValue>
     internal long Cap;
 
     internal SlidingNode(TKey key, int hash, TValue value, long expiresAt, long size, long sliding, long cap)
-        : base(key, hash, value, expiresAt, size)
+        : base(key, hash, value, expiresAt, size, NodeKind.Sliding)
     {
         Sliding = sliding;
         Cap = cap;

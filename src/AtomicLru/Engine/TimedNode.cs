@@ -14,7 +14,12 @@ internal class TimedNode<TKey, TValue> : Node<TKey, TValue>
     internal TimedNode<TKey, TValue>? WheelNext;
 
     internal TimedNode(TKey key, int hash, TValue value, long expiresAt, long size)
-        : base(key, hash, value, expiresAt, size)
+        : this(key, hash, value, expiresAt, size, NodeKind.Timed)
+    {
+    }
+
+    private protected TimedNode(TKey key, int hash, TValue value, long expiresAt, long size, NodeKind kind)
+        : base(key, hash, value, expiresAt, size, kind)
     {
     }
 
