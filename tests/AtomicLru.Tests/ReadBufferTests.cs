@@ -30,7 +30,7 @@ public sealed class ReadBufferTests
                 engine.Set("k" + k, "v", Timeout.InfiniteTimeSpan, 1);
             }
 
-            RunAtOnce(ManyThreads, id =>
+            Threads.RunAtOnce(ManyThreads, id =>
             {
                 for (int i = 0; i < readsPerThread; i++)
                 {
@@ -107,34 +107,5 @@ public sealed class ReadBufferTests
         {
             turn.Dispose();
         }
-    }
-
-    private static void RunAtOnce(int threads, Action<int> body)
-    {
-        using var start = new Barrier(threads);
-        var errors = new ConcurrentQueue<Exception>();
-        Thread[] workers = Enumerable.Range(0, threads).Select(id => new Thread(() =>
-        {
-            try
-            {
-                start.SignalAndWait();
-                body(id);
-            }
-            catch (Exception ex)
-            {
-                errors.Enqueue(ex);
-            }
-        })).ToArray();
-        foreach (Thread worker in workers)
-        {
-            worker.Start();
-        }
-
-        foreach (Thread worker in workers)
-        {
-            worker.Join();
-        }
-
-        Assert.Empty(errors);
     }
 }

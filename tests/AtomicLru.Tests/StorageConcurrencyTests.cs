@@ -18,38 +18,6 @@ public sealed class StorageConcurrencyTests
     /// <summary>A value that says which key it was written for, by whom, and in what order.</summary>
     private sealed record Stamp(int Key, int Writer, long Sequence);
 
-    private static void RunThreads(int threads, Action<int> body)
-    {
-        using var start = new Barrier(threads);
-        var errors = new ConcurrentQueue<Exception>();
-        Thread[] workers = Enumerable.Range(0, threads).Select(id => new Thread(() =>
-        {
-            try
-            {
-                start.SignalAndWait();
-                body(id);
-            }
-            catch (Exception ex)
-            {
-                errors.Enqueue(ex);
-            }
-        })).ToArray();
-        foreach (Thread worker in workers)
-        {
-            worker.Start();
-        }
-
-        foreach (Thread worker in workers)
-        {
-            worker.Join();
-        }
-
-        if (!errors.IsEmpty)
-        {
-            throw new AggregateException(errors);
-        }
-    }
-
     [Theory]
     [InlineData(2)]
     [InlineData(4)]
@@ -62,7 +30,7 @@ public sealed class StorageConcurrencyTests
         using var storage = new AtomicLruStorage<Stamp>(new AtomicLruOptions { MaxItems = maxItems });
         long reads = 0;
 
-        RunThreads(threads, id =>
+        Threads.RunAtOnce(threads, id =>
         {
             var random = new Random(id);
             long localReads = 0;
@@ -121,7 +89,7 @@ public sealed class StorageConcurrencyTests
         using var storage = new AtomicLruStorage<Stamp>(new AtomicLruOptions());
         int keySpace = keysPerThread * threads;
 
-        RunThreads(threads, id =>
+        Threads.RunAtOnce(threads, id =>
         {
             var random = new Random(id);
             long[] lastSeen = new long[keySpace];
@@ -157,7 +125,7 @@ public sealed class StorageConcurrencyTests
         // A 32-byte struct cannot be written atomically; overwrites of value types replace the node,
         // so a reader sees either the old value or the new one, whole.
         using var storage = new AtomicLruStorage<(long A, long B, long C, long D)>(new AtomicLruOptions { MaxItems = 16 });
-        RunThreads(4, id =>
+        Threads.RunAtOnce(4, id =>
         {
             var random = new Random(id);
             for (long i = 0; i < 100_000; i++)
@@ -192,7 +160,7 @@ public sealed class StorageConcurrencyTests
             }
 
             int writerDone = 0;
-            RunThreads(4, id =>
+            Threads.RunAtOnce(4, id =>
             {
                 if (id == 0)
                 {
@@ -233,7 +201,7 @@ public sealed class StorageConcurrencyTests
     {
         var time = new FakeTimeProvider();
         using var storage = new AtomicLruStorage<Stamp>(new AtomicLruOptions { MaxItems = 100, DefaultTtl = TimeSpan.FromSeconds(3) }, time);
-        RunThreads(4, id =>
+        Threads.RunAtOnce(4, id =>
         {
             var random = new Random(id);
             for (int i = 0; i < 100_000; i++)
