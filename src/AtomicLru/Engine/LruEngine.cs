@@ -13,8 +13,9 @@
 // lock-free walk never misses a key that stays in the table), checks its expiry against the clock (a
 // clock read only for entries that have one) and reads the value. It then records the hit: it appends
 // the node to its thread's stripe of the ReadBuffer (plain stores on a stripe the thread owns, one
-// compare-and-swap on a stripe shared by threads whose own stripe was taken; the slot it claims is also what
-// counts the hit). Nothing shared by all readers is written, so reads scale with cores. When its stripe is full, the reader replays the stripe's records
+// compare-and-swap on a stripe shared by threads whose own stripe was taken; the slot it claims is also
+// what counts the hit). Nothing shared by all readers is written, so reads scale with cores. When its
+// stripe is full, the reader replays the stripe's records
 // into the recency log under the lock if the lock is free (TryEnter); if another thread holds it, the
 // record is dropped. That is the only way recency is lost, and it needs two threads at once: in
 // sequential use the lock is always free, so every read reaches the recency log, in order.
