@@ -51,7 +51,7 @@ public sealed partial class AtomicLruMemoryCache : IMemoryCache
     private readonly Action<MemoryCacheEntry> _onTokenFired;
 
     /// <summary>A <see cref="MemoryCacheEntry"/> object on a 64-bit runtime, charged to an entry that keeps one (one with callbacks or tokens); checked by a test that measures allocations.</summary>
-    internal const int EntryObjectBytes = 152;
+    internal const int EntryObjectBytes = 120;
 
     /// <summary>Post-eviction callbacks of committed entries, and how many have run: for tests of "exactly once".</summary>
     internal long CallbacksRegistered;
@@ -193,7 +193,7 @@ public sealed partial class AtomicLruMemoryCache : IMemoryCache
         if (!entry.KeepsEntryObject)
         {
             // Nothing to run or watch once stored: the engine holds the value alone, and the entry object
-            // (152 bytes) is garbage as soon as the caller drops it.
+            // (EntryObjectBytes) is garbage as soon as the caller drops it.
             _engine.Set(entry.Key, entry.Value, ttl, entry.Size ?? ChargeFor(entry), sliding, pinned);
             return;
         }

@@ -13,14 +13,22 @@ namespace AtomicLru.Extensions;
 /// </summary>
 internal sealed class MemoryCacheEntry : ICacheEntry
 {
+    /// <summary>What <see cref="_relativeTicks"/> and <see cref="_slidingTicks"/> hold when unset.</summary>
+    private const long Unset = long.MinValue;
+
     private readonly AtomicLruMemoryCache _cache;
     private object? _value;
     private bool _valueSet;
     private bool _committed;
     private int _callbacksFired;
-    private TimeSpan? _relative;
-    private TimeSpan? _sliding;
-    private long? _size;
+
+    // Every Set through IMemoryCache allocates one of these, so the optional settings are kept without
+    // Nullable<T> wrappers (which pad each to twice its size): 120 bytes instead of 152.
+    private long _relativeTicks = Unset;
+    private long _slidingTicks = Unset;
+    private long _size = -1;
+    private DateTimeOffset _absolute;
+    private bool _hasAbsolute;
     private List<IChangeToken>? _tokens;
     private List<PostEvictionCallbackRegistration>? _callbacks;
 
@@ -42,18 +50,26 @@ internal sealed class MemoryCacheEntry : ICacheEntry
         }
     }
 
-    public DateTimeOffset? AbsoluteExpiration { get; set; }
+    public DateTimeOffset? AbsoluteExpiration
+    {
+        get => _hasAbsolute ? _absolute : null;
+        set
+        {
+            _hasAbsolute = value.HasValue;
+            _absolute = value.GetValueOrDefault();
+        }
+    }
 
     public TimeSpan? AbsoluteExpirationRelativeToNow
     {
-        get => _relative;
-        set => _relative = Positive(value, nameof(AbsoluteExpirationRelativeToNow));
+        get => _relativeTicks == Unset ? null : new TimeSpan(_relativeTicks);
+        set => _relativeTicks = Positive(value, nameof(AbsoluteExpirationRelativeToNow))?.Ticks ?? Unset;
     }
 
     public TimeSpan? SlidingExpiration
     {
-        get => _sliding;
-        set => _sliding = Positive(value, nameof(SlidingExpiration));
+        get => _slidingTicks == Unset ? null : new TimeSpan(_slidingTicks);
+        set => _slidingTicks = Positive(value, nameof(SlidingExpiration))?.Ticks ?? Unset;
     }
 
     public IList<IChangeToken> ExpirationTokens => _tokens ??= [];
@@ -64,7 +80,7 @@ internal sealed class MemoryCacheEntry : ICacheEntry
 
     public long? Size
     {
-        get => _size;
+        get => _size < 0 ? null : _size;
         set
         {
             if (value < 0)
@@ -72,7 +88,7 @@ internal sealed class MemoryCacheEntry : ICacheEntry
                 throw new ArgumentOutOfRangeException(nameof(Size), value, "The size must be zero or positive.");
             }
 
-            _size = value;
+            _size = value ?? -1;
         }
     }
 

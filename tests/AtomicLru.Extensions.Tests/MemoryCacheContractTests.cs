@@ -190,6 +190,37 @@ public abstract class MemoryCacheContractTests
     }
 
     [Fact]
+    public void An_entry_reads_back_its_settings_and_null_for_the_ones_never_set()
+    {
+        using IMemoryCache cache = Create();
+        using ICacheEntry entry = cache.CreateEntry("k");
+        Assert.Null(entry.AbsoluteExpiration);
+        Assert.Null(entry.AbsoluteExpirationRelativeToNow);
+        Assert.Null(entry.SlidingExpiration);
+        Assert.Null(entry.Size);
+
+        var absolute = new DateTimeOffset(2026, 2, 3, 4, 5, 6, TimeSpan.FromHours(2));
+        entry.AbsoluteExpiration = absolute;
+        entry.AbsoluteExpirationRelativeToNow = TimeSpan.FromTicks(12_345);
+        entry.SlidingExpiration = TimeSpan.FromMinutes(7);
+        entry.Size = 0;
+        Assert.Equal(absolute, entry.AbsoluteExpiration);
+        Assert.Equal(absolute.Offset, entry.AbsoluteExpiration!.Value.Offset);
+        Assert.Equal(TimeSpan.FromTicks(12_345), entry.AbsoluteExpirationRelativeToNow);
+        Assert.Equal(TimeSpan.FromMinutes(7), entry.SlidingExpiration);
+        Assert.Equal(0, entry.Size);
+
+        entry.AbsoluteExpiration = null;
+        entry.AbsoluteExpirationRelativeToNow = null;
+        entry.SlidingExpiration = null;
+        entry.Size = null;
+        Assert.Null(entry.AbsoluteExpiration);
+        Assert.Null(entry.AbsoluteExpirationRelativeToNow);
+        Assert.Null(entry.SlidingExpiration);
+        Assert.Null(entry.Size);
+    }
+
+    [Fact]
     public void Out_of_range_settings_and_null_keys_throw()
     {
         IMemoryCache cache = Create();
