@@ -327,4 +327,28 @@ public sealed class EngineTests
         engine.Clear();
         Assert.Equal(0, engine.Size);
     }
+
+    [Fact]
+    public void A_size_of_up_to_two_to_the_56th_less_one_is_kept_whole_beside_the_node_kind_and_pin_and_a_larger_one_is_refused()
+    {
+        var listener = new RecordingListener();
+        using var engine = Create(maxItems: null, listener);
+        long largest = (1L << 56) - 1;
+
+        Assert.True(engine.Set("plain", "p", System.Threading.Timeout.InfiniteTimeSpan, largest, pinned: true));
+        Assert.True(engine.Set("timed", "t", TimeSpan.FromMinutes(1), 7));
+        Assert.True(engine.Set("sliding", "s", TimeSpan.FromMinutes(1), 3, sliding: TimeSpan.FromSeconds(10), pinned: true));
+        Assert.True(engine.Set("timed", "t2", TimeSpan.FromMinutes(2), largest - 20)); // in place: size changes, kind stays
+        Assert.Equal(largest + largest - 20 + 3, engine.Size);
+        engine.CheckInvariants(); // each node's kind matches its class, the pinned count matches the nodes, sizes add up
+
+        Assert.False(engine.Set("huge", "h", System.Threading.Timeout.InfiniteTimeSpan, 1L << 56));
+        Assert.False(engine.Set("plain", "p2", System.Threading.Timeout.InfiniteTimeSpan, long.MaxValue));
+        Assert.Equal(("huge", "h", RemovalReason.TooLarge), listener.Removals[^3]);
+        Assert.Equal(("plain", "p", RemovalReason.Replaced), listener.Removals[^2]); // a stale value is worse than a miss
+        Assert.Equal(("plain", "p2", RemovalReason.TooLarge), listener.Removals[^1]);
+        Assert.Equal([largest - 20 + 3, largest, long.MaxValue], [engine.Size, listener.Sizes[^2], listener.Sizes[^1]]);
+        Assert.False(engine.TryGet("huge", out _));
+        engine.CheckInvariants();
+    }
 }

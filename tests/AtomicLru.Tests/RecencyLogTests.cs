@@ -13,10 +13,12 @@ public sealed class RecencyLogTests
     [InlineData(2, 20)]
     [InlineData(3, 200)]
     [InlineData(4, 5_000)]
-    public void Random_adds_moves_and_removals_keep_the_order_a_linked_list_keeps(int seed, int population)
+    [InlineData(5, 200, int.MaxValue - 5L)] // stamps go from 2^31 - 1 back to 0 within the first adds
+    [InlineData(6, 200, uint.MaxValue - 5L)] // the sequence passes 2^32 - 1, whose low 32 bits are Gone's
+    public void Random_adds_moves_and_removals_keep_the_order_a_linked_list_keeps(int seed, int population, long firstSequence = 0)
     {
         var random = new Random(seed);
-        var log = new RecencyLog<int, int>();
+        var log = new RecencyLog<int, int>(firstSequence);
         var model = new LinkedList<Node<int, int>>(); // most recent first
         var place = new Dictionary<Node<int, int>, LinkedListNode<Node<int, int>>>();
         int nextKey = 0;
@@ -29,6 +31,7 @@ public sealed class RecencyLogTests
                 var node = new Node<int, int>(nextKey, nextKey, nextKey, Node<int, int>.Never, 1);
                 nextKey++;
                 log.Add(node);
+                Assert.True(node.IsLinked);
                 place[node] = model.AddFirst(node);
             }
             else if (model.Count > 0 && roll < 85)
@@ -36,6 +39,7 @@ public sealed class RecencyLogTests
                 // Mostly recent nodes, as reads of hot keys are: they leave the most holes behind.
                 Node<int, int> node = roll < 60 ? model.ElementAt(Math.Min(random.Next(4), model.Count - 1)) : place.Keys.ElementAt(random.Next(place.Count));
                 log.MoveToFirst(node);
+                Assert.True(node.IsLinked);
                 model.Remove(place[node]);
                 place[node] = model.AddFirst(node);
             }
@@ -62,6 +66,7 @@ public sealed class RecencyLogTests
                 Assert.Equal(model.Reverse().Select(n => n.Key), log.OldestFirst().Select(n => n.Key));
                 Assert.Equal(model.Count, log.Count);
                 Assert.Same(model.Last?.Value, log.Last);
+                Assert.True(log.StampsMatchSlots());
             }
         }
 

@@ -99,7 +99,8 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
     /// <param name="expirationScanFrequency">How often the background timer reclaims expired entries.</param>
     /// <param name="comparer">Key comparer; null for the default.</param>
     /// <param name="listener">Told of every removal, outside the lock; null for nobody.</param>
-    /// <param name="maxItemSize">Largest size one entry may have (never more than <paramref name="maxSize"/>);
+    /// <param name="maxItemSize">Largest size one entry may have (never more than <paramref name="maxSize"/>, nor than
+    /// 2^56 - 1, the most a node can carry);
     /// a bigger one is refused. Null for <paramref name="maxSize"/>.</param>
     internal LruEngine(
         int? maxItems,
@@ -112,7 +113,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
     {
         _maxItems = maxItems ?? long.MaxValue;
         _maxSize = maxSize ?? long.MaxValue;
-        _maxItemSize = Math.Min(maxItemSize ?? _maxSize, _maxSize);
+        _maxItemSize = Math.Min(Math.Min(maxItemSize ?? _maxSize, _maxSize), Node<TKey, TValue>.MaxSize - 1);
         _clock = new EngineClock(timeProvider);
         _table = new NodeTable<TKey, TValue>(comparer);
         _wheel = new TimerWheel<TKey, TValue>(_clock.TicksPerSecond, _clock.Now());
@@ -624,21 +625,19 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
         {
             int linked = 0;
             long size = 0;
-            long previousStamp = Node<TKey, TValue>.Gone;
             var seen = new HashSet<Node<TKey, TValue>>(ReferenceEqualityComparer.Instance);
             foreach (Node<TKey, TValue> node in _lru.OldestFirst())
             {
                 linked++;
                 size += node.Size;
                 Assert(seen.Add(node), "a node appears twice in the recency log");
-                Assert(node.RecencyStamp > previousStamp, "the recency log's stamps are out of order");
-                previousStamp = node.RecencyStamp;
                 Assert(ReferenceEquals(_table.FindLocked(node.Key, node.Hash), node), "a listed node is not the table's node for its key");
                 Assert((node is TimedNode<TKey, TValue> { WheelNext: not null }) == (node.ExpiresAt != Node<TKey, TValue>.Never), "a node with an expiry is not in the wheel, or one without is");
                 Assert(node is not SlidingNode<TKey, TValue> sliding || node.ExpiresAt <= sliding.Cap, "a sliding expiry passed its absolute cap");
                 Assert(node.Kind == (node is SlidingNode<TKey, TValue> ? NodeKind.Sliding : node is TimedNode<TKey, TValue> ? NodeKind.Timed : NodeKind.Plain), "a node's kind byte disagrees with its class");
             }
 
+            Assert(_lru.StampsMatchSlots(), "a node's recency stamp is not that of its slot in the log");
             int tabled = _table.CountByWalking();
             Assert(linked == tabled && linked == _lru.Count, $"the recency log holds {linked} nodes and counts {_lru.Count}, the table holds {tabled}");
             long pinned = 0;

@@ -6,11 +6,14 @@ namespace AtomicLru.Engine;
 /// is also a link in a timer-wheel bucket: entries without an expiry do not pay for those two links.
 /// </summary>
 /// <remarks>
-/// Field ownership: <see cref="NodeLookupFields{TKey}.Key"/> never changes. Every other field is written only
-/// under the engine's policy lock. Readers without the lock read
+/// <para>Field ownership: <see cref="NodeLookupFields{TKey}.Key"/> and <see cref="Kind"/> never change. Every other
+/// field is written only under the engine's policy lock. Readers without the lock read
 /// <see cref="HashNext"/> (to walk a chain), <see cref="NodeLookupFields{TKey}.ExpiresAt"/> and then
 /// <see cref="Value"/>: writers store the value before the expiry, with a release write on the expiry, so a
-/// reader that sees a fresh expiry sees the value stored with it.
+/// reader that sees a fresh expiry sees the value stored with it.</para>
+/// <para>A plain node is 64 bytes: the object header and method table, then 48 bytes of fields. To fit, the
+/// node's kind and its pinned flag share one long with its size (one private field); a size takes
+/// 56 bits, so no entry may charge <see cref="MaxSize"/> or more (the engine refuses it as too large).</para>
 /// </remarks>
 internal class Node<TKey, TValue> : NodeLookupFields<TKey>
     where TKey : notnull
@@ -18,8 +21,12 @@ internal class Node<TKey, TValue> : NodeLookupFields<TKey>
     /// <summary>The expiry of an entry that never expires.</summary>
     internal const long Never = long.MaxValue;
 
-    /// <summary>The <see cref="RecencyStamp"/> of a node that is not in the cache.</summary>
-    internal const long Gone = -1;
+    /// <summary>One more than the largest size a node can carry.</summary>
+    internal const long MaxSize = 1L << KindShift;
+
+    private const int KindShift = 56;
+    private const long SizeMask = MaxSize - 1;
+    private const long PinnedBit = 1L << 62;
 
     // The first fields declared here come right after the base class's: a lookup reads these two next.
 
@@ -28,14 +35,12 @@ internal class Node<TKey, TValue> : NodeLookupFields<TKey>
 
     internal TValue Value;
 
-    /// <summary>What the entry charges against the size limit.</summary>
-    internal long Size;
-
     /// <summary>
-    /// The sequence number of the node's slot in the <see cref="RecencyLog{TKey,TValue}"/>, or <see cref="Gone"/>
-    /// once the node has left the cache (this is how a stale read record is recognised).
+    /// The size in the low 56 bits, the <see cref="NodeKind"/> in the next two, the pinned flag above them.
+    /// The kind bits are the same in every value this field ever holds, so a reader without the lock that
+    /// loads it mid-write (even a torn load, on a 32-bit platform) reads the right kind.
     /// </summary>
-    internal long RecencyStamp = Gone;
+    private long _sizeAndFlags;
 
     internal Node(TKey key, int hash, TValue value, long expiresAt, long size)
         : this(key, hash, value, expiresAt, size, NodeKind.Plain)
@@ -43,12 +48,26 @@ internal class Node<TKey, TValue> : NodeLookupFields<TKey>
     }
 
     private protected Node(TKey key, int hash, TValue value, long expiresAt, long size, NodeKind kind)
-        : base(key, hash, expiresAt, kind)
+        : base(key, hash, expiresAt)
     {
         Value = value;
-        Size = size;
+        _sizeAndFlags = ((long)kind << KindShift) | size;
     }
 
-    /// <summary>True while the node is in the cache (it has a slot in the recency log).</summary>
-    internal bool IsLinked => RecencyStamp != Gone;
+    /// <summary>What the entry charges against the size limit: 0 to <see cref="MaxSize"/> - 1.</summary>
+    internal long Size
+    {
+        get => _sizeAndFlags & SizeMask;
+        set => _sizeAndFlags = (_sizeAndFlags & ~SizeMask) | value;
+    }
+
+    /// <summary>Never evicted for capacity (IMemoryCache's <c>CacheItemPriority.NeverRemove</c>).</summary>
+    internal bool Pinned
+    {
+        get => (_sizeAndFlags & PinnedBit) != 0;
+        set => _sizeAndFlags = value ? _sizeAndFlags | PinnedBit : _sizeAndFlags & ~PinnedBit;
+    }
+
+    /// <summary>Which class this node is (see <see cref="NodeKind"/> for why a field and not a type test).</summary>
+    internal NodeKind Kind => (NodeKind)((_sizeAndFlags >> KindShift) & 3);
 }

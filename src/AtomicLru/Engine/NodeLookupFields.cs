@@ -7,9 +7,17 @@ namespace AtomicLru.Engine;
 /// value declared first in <see cref="Node{TKey,TValue}"/>, everything a hit or a chain walk reads lies in the
 /// node's first 40 bytes, so a lookup of a cold node misses one cache line more often than two.
 /// </summary>
+/// <remarks>
+/// <see cref="RecencyStamp"/> is not a lookup field; it is here because the 4 bytes after <see cref="Hash"/>
+/// would otherwise be padding (a derived class's fields start 8-aligned), and with it here a plain node is
+/// 64 bytes, not 72.
+/// </remarks>
 internal abstract class NodeLookupFields<TKey>
     where TKey : notnull
 {
+    /// <summary>The <see cref="RecencyStamp"/> of a node that is not in the cache.</summary>
+    internal const int Gone = -1;
+
     internal readonly TKey Key;
 
     /// <summary>Timestamp (in the engine clock's units) from which the entry is expired; <see cref="Node{TKey,TValue}.Never"/> if none.</summary>
@@ -18,17 +26,20 @@ internal abstract class NodeLookupFields<TKey>
     /// <summary>The key's hash; changed only under the lock, by a switch to randomized string hashing (see <see cref="NodeTable{TKey,TValue}"/>).</summary>
     internal int Hash;
 
-    /// <summary>Never evicted for capacity (IMemoryCache's <c>CacheItemPriority.NeverRemove</c>); fits in the padding after <see cref="Hash"/>.</summary>
-    internal bool Pinned;
+    /// <summary>
+    /// Where the node's slot is in the <see cref="RecencyLog{TKey,TValue}"/> (the slot's sequence number, less
+    /// its top bit: see <see cref="RecencyLog{TKey,TValue}.StampOf"/>), or <see cref="Gone"/> once the node has
+    /// left the cache (this is how a stale read record is recognised). Used only under the lock.
+    /// </summary>
+    internal int RecencyStamp = Gone;
 
-    /// <summary>Which class this node is (see <see cref="NodeKind"/> for why a byte and not a type test); in the padding too.</summary>
-    internal readonly NodeKind Kind;
-
-    private protected NodeLookupFields(TKey key, int hash, long expiresAt, NodeKind kind)
+    private protected NodeLookupFields(TKey key, int hash, long expiresAt)
     {
         Key = key;
         Hash = hash;
         ExpiresAt = expiresAt;
-        Kind = kind;
     }
+
+    /// <summary>True while the node is in the cache (it has a slot in the recency log).</summary>
+    internal bool IsLinked => RecencyStamp != Gone;
 }

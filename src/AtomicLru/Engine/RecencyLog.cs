@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Threading;
 
@@ -14,9 +15,11 @@ namespace AtomicLru.Engine;
 /// eviction one more (the new tail). The log writes to the node being moved (already in cache: it was
 /// just read), to its old slot and to the tail slot; an eviction touches only its victim. The order it
 /// keeps is the same exact LRU order.</para>
-/// <para>A node's <see cref="Node{TKey,TValue}.RecencyStamp"/> is the sequence number of its slot, or
-/// <see cref="Node{TKey,TValue}.Gone"/> once it has left the cache. Slot <c>s</c> lives at index
-/// <c>s &amp; mask</c>. Empty slots are left behind as holes; the head skips them, and when the log is full
+/// <para>A node's <see cref="NodeLookupFields{TKey}.RecencyStamp"/> is the sequence number of its slot less the
+/// top bit (<see cref="StampOf"/>: an int, so that a node fits in 64 bytes), or
+/// <see cref="NodeLookupFields{TKey}.Gone"/> once it has left the cache. Slot <c>s</c> lives at index
+/// <c>s &amp; mask</c>, which the stamp gives too, and no two slots in the log share a stamp: the log never
+/// holds more than <see cref="MaxCapacity"/> slots. Empty slots are left behind as holes; the head skips them, and when the log is full
 /// it either closes the holes (when at most half the slots are in use: each node moved costs one write
 /// to it, paid for by the half of the log it frees) or doubles.</para>
 /// </remarks>
@@ -25,10 +28,20 @@ internal sealed class RecencyLog<TKey, TValue>
 {
     private const int InitialCapacity = 16;
 
+    /// <summary>The most slots the log holds: 2^30, so the most entries a cache holds is 2^30 too.</summary>
+    internal const int MaxCapacity = 1 << 30;
+
     private Slot[] _slots = new Slot[InitialCapacity];
     private long _head;
     private long _tail;
     private int _count;
+
+    /// <summary>An empty log.</summary>
+    /// <param name="firstSequence">The sequence number of the first slot: 0, but tests start near where stamps wrap.</param>
+    internal RecencyLog(long firstSequence = 0)
+    {
+        _head = _tail = firstSequence;
+    }
 
     /// <summary>Nodes in the log: the entries in the cache. Written under the lock; anyone may read it.</summary>
     internal int Count => Volatile.Read(ref _count);
@@ -68,20 +81,20 @@ internal sealed class RecencyLog<TKey, TValue>
     /// <summary>Makes a node that is in the log the most recent.</summary>
     internal void MoveToFirst(Node<TKey, TValue> node)
     {
-        long stamp = node.RecencyStamp;
-        if (stamp == _tail - 1)
+        int stamp = node.RecencyStamp;
+        if (stamp == StampOf(_tail - 1))
         {
             return; // already the most recent: a hot key read over and over costs nothing
         }
 
-        _slots[(int)stamp & (_slots.Length - 1)].Node = null;
+        _slots[stamp & (_slots.Length - 1)].Node = null;
         Append(node);
     }
 
     /// <summary>Takes a node out of the log and marks it as gone from the cache.</summary>
     internal void Remove(Node<TKey, TValue> node)
     {
-        _slots[(int)node.RecencyStamp & (_slots.Length - 1)].Node = null;
+        _slots[node.RecencyStamp & (_slots.Length - 1)].Node = null;
         node.RecencyStamp = Node<TKey, TValue>.Gone;
         _count--;
     }
@@ -124,7 +137,7 @@ internal sealed class RecencyLog<TKey, TValue>
             MakeSpace();
         }
 
-        node.RecencyStamp = _tail;
+        node.RecencyStamp = StampOf(_tail);
         _slots[(int)_tail & (_slots.Length - 1)].Node = node;
         _tail++;
     }
@@ -134,7 +147,7 @@ internal sealed class RecencyLog<TKey, TValue>
     {
         Slot[] slots = _slots;
         int mask = slots.Length - 1;
-        if (_count <= slots.Length / 2)
+        if (_count <= slots.Length / 2 || (slots.Length == MaxCapacity && _count < MaxCapacity))
         {
             // Slide every node towards the head, in order; the write index never passes the read index.
             long write = _head;
@@ -148,13 +161,18 @@ internal sealed class RecencyLog<TKey, TValue>
                 }
 
                 from = null;
-                node.RecencyStamp = write;
+                node.RecencyStamp = StampOf(write);
                 slots[(int)write & mask].Node = node;
                 write++;
             }
 
             _tail = write;
             return;
+        }
+
+        if (slots.Length == MaxCapacity)
+        {
+            throw new InvalidOperationException($"A cache holds at most {MaxCapacity:N0} entries.");
         }
 
         // Each slot keeps its sequence number, so the nodes' stamps stay right.
@@ -166,6 +184,28 @@ internal sealed class RecencyLog<TKey, TValue>
         }
 
         _slots = grown;
+    }
+
+    /// <summary>
+    /// The stamp of the slot with this sequence number: the number less its top bit, so never
+    /// <see cref="NodeLookupFields{TKey}.Gone"/>. Two slots in the log at once are fewer than 2^31 apart, so
+    /// their stamps differ, and a stamp masked with the log's mask is the slot's index.
+    /// </summary>
+    internal static int StampOf(long sequence) => (int)sequence & int.MaxValue;
+
+    /// <summary>True if every node's stamp is that of the slot it is in. For invariant checks; O(n).</summary>
+    internal bool StampsMatchSlots()
+    {
+        for (long sequence = _head; sequence < _tail; sequence++)
+        {
+            Node<TKey, TValue>? node = _slots[(int)sequence & (_slots.Length - 1)].Node;
+            if (node is not null && node.RecencyStamp != StampOf(sequence))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>A slot; a struct, so writing it skips the array-covariance check a <c>Node[]</c> element would cost.</summary>
