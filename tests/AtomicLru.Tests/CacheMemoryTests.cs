@@ -1,5 +1,6 @@
 using System;
 using AtomicLru;
+using AtomicLru.Engine;
 using Xunit.Abstractions;
 
 namespace AtomicLru.Tests;
@@ -45,5 +46,23 @@ public sealed class CacheMemoryTests(ITestOutputHelper output)
         Assert.True(ratio >= 0.85, $"{valueSize}-byte values: the cache holds only {held:N0} bytes, {ratio:P1} of its limit: it charges more than entries cost");
         GC.KeepAlive(cache);
         cache.Dispose();
+    }
+
+    [Fact]
+    public void The_node_sizes_the_cache_charges_are_what_the_runtime_allocates_for_each_kind_of_node()
+    {
+        Assert.Equal(EntrySize.NodeBytes, Allocated(static () => new Node<string, byte[]>("k", 1, Array.Empty<byte>(), Node<string, byte[]>.Never, 1)));
+        Assert.Equal(EntrySize.TimedNodeBytes, Allocated(static () => new TimedNode<string, byte[]>("k", 1, Array.Empty<byte>(), 5, 1)));
+        Assert.Equal(EntrySize.SlidingNodeBytes, Allocated(static () => new SlidingNode<string, byte[]>("k", 1, Array.Empty<byte>(), 5, 1, 2, 9)));
+
+        static long Allocated(Func<object> make)
+        {
+            make(); // compiled, and any static state made, before counting
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            object made = make();
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            GC.KeepAlive(made);
+            return allocated;
+        }
     }
 }
