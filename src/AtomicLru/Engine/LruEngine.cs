@@ -6,8 +6,10 @@
 // is this one engine: a hash table of nodes for lookups, a recency log for the LRU order (an append-only
 // ring of node references: moving a node to the front appends it and empties its old slot, so the least
 // recently used node is the first one found from the head; unlike a linked list, it never touches a
-// node's neighbours), and a timer wheel for expiry, with one policy lock (_lock) that every write takes
-// and that no read needs.
+// node's neighbours), and a timer wheel for expiry, with one policy lock that every write takes and that
+// no read needs. The lock's word shares a padded cache line with the log's ends, the size and the eviction
+// count (PolicyLine): a write changes all of them, so when two threads write by turns they cross between
+// cores as one line, not five (see PolicyLock for the lock itself: spin briefly, then block).
 //
 // Reads (TryGet). A reader finds the node in the NodeTable without a lock (see NodeTable for why a
 // lock-free walk never misses a key that stays in the table), checks its expiry against the clock (a
@@ -76,7 +78,9 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
     private readonly ReadBuffer<TKey, TValue> _readBuffer = new();
     private readonly TimerWheel<TKey, TValue> _wheel;
     private readonly EngineClock _clock;
-    private readonly Lock _lock = new();
+
+    /// <summary>What a thread waiting for the policy lock (<see cref="PolicyLine.Lock"/>) waits on; see <see cref="PolicyLock"/>.</summary>
+    private readonly object _lockGate = new();
     private readonly IRemovalListener<TKey, TValue>? _listener;
     private readonly Action<Node<TKey, TValue>> _replayRead;
     private readonly Action<TimedNode<TKey, TValue>> _expire;
@@ -86,8 +90,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
     private ITimer? _timer;
     private volatile bool _disposed;
 
-    // Under _lock.
-    private PolicyFigures _figures;
+    // Under the lock.
     private List<Removal<TKey, TValue>>? _pendingRemovals;
 
     /// <summary>A list handed back after its removals were reported, reused by the next write: no allocation per eviction.</summary>
@@ -129,7 +132,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
     internal int Count => _lru.Count;
 
     /// <summary>Sum of the sizes of the entries held.</summary>
-    internal long Size => Volatile.Read(ref _figures.Size);
+    internal long Size => Volatile.Read(ref _lru.Line.Size);
 
     internal bool IsDisposed => _disposed;
 
@@ -220,7 +223,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
     {
         ReadBuffer<TKey, TValue>.Stripe stripe = _readBuffer.Current;
         ReadBuffer<TKey, TValue>.AppendResult appended = stripe.TryAppend(node);
-        if (appended == ReadBuffer<TKey, TValue>.AppendResult.Full && _lock.TryEnter())
+        if (appended == ReadBuffer<TKey, TValue>.AppendResult.Full && _lru.Line.Lock.TryEnter())
         {
             try
             {
@@ -228,7 +231,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
             }
             finally
             {
-                _lock.Exit();
+                _lru.Line.Lock.Exit(_lockGate);
             }
 
             appended = stripe.TryAppend(node);
@@ -274,7 +277,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
     {
         ThrowIfDisposed();
         int hash = _table.GetHash(key);
-        _lock.Enter();
+        _lru.Line.Lock.Enter(_lockGate);
         try
         {
             hash = _table.HashLocked(key, hash);
@@ -314,7 +317,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
 
                 RecordRemovalLocked(node.Key, node.Value, node.Size, oldValueLeaves);
                 CountPinnedLocked(node, -1);
-                Volatile.Write(ref _figures.Size, _figures.Size + size - node.Size);
+                Volatile.Write(ref _lru.Line.Size, _lru.Line.Size + size - node.Size);
                 node.Size = size;
                 node.Pinned = pinned;
                 CountPinnedLocked(node, +1);
@@ -375,7 +378,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
     {
         ThrowIfDisposed();
         int hash = _table.GetHash(key);
-        _lock.Enter();
+        _lru.Line.Lock.Enter(_lockGate);
         try
         {
             hash = _table.HashLocked(key, hash);
@@ -418,7 +421,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
     {
         ThrowIfDisposed();
         int hash = _table.GetHash(key);
-        _lock.Enter();
+        _lru.Line.Lock.Enter(_lockGate);
         try
         {
             hash = _table.HashLocked(key, hash);
@@ -451,7 +454,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
         }
 
         int hash = _table.GetHash(key);
-        _lock.Enter();
+        _lru.Line.Lock.Enter(_lockGate);
         try
         {
             hash = _table.HashLocked(key, hash);
@@ -474,7 +477,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
     internal List<TKey> SnapshotKeys()
     {
         ThrowIfDisposed();
-        _lock.Enter();
+        _lru.Line.Lock.Enter(_lockGate);
         try
         {
             long now = MaintainLocked();
@@ -503,13 +506,13 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
     internal void Compact(double fraction)
     {
         ThrowIfDisposed();
-        _lock.Enter();
+        _lru.Line.Lock.Enter(_lockGate);
         try
         {
             int target = _lru.Count - (int)Math.Ceiling(_lru.Count * fraction);
             MaintainLocked();
             long skipped = 0;
-            while (_lru.Count > target && _lru.Count > _figures.PinnedCount && skipped <= _figures.PinnedCount)
+            while (_lru.Count > target && _lru.Count > _lru.Line.PinnedCount && skipped <= _lru.Line.PinnedCount)
             {
                 Node<TKey, TValue> victim = _lru.Last!;
                 if (victim.Pinned)
@@ -532,7 +535,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
     internal void Clear()
     {
         ThrowIfDisposed();
-        _lock.Enter();
+        _lru.Line.Lock.Enter(_lockGate);
         try
         {
             ClearLocked(report: true);
@@ -549,12 +552,12 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
         // A TimeProvider may run due timers on whichever thread reads its clock (FakeTimeProvider does),
         // so this can be called on a thread that is already inside a locked section, reading the clock.
         // The lock is reentrant: maintaining here would change the structures under that section's feet.
-        if (_disposed || _lock.IsHeldByCurrentThread)
+        if (_disposed || _lru.Line.Lock.IsHeldByCurrentThread)
         {
             return;
         }
 
-        _lock.Enter();
+        _lru.Line.Lock.Enter(_lockGate);
         try
         {
             MaintainLocked();
@@ -579,12 +582,12 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
             Misses: _readBuffer.TotalMisses(),
             Count: Count,
             Size: Size,
-            CapacityEvictions: Volatile.Read(ref _figures.CapacityEvictions),
-            Expirations: Volatile.Read(ref _figures.Expirations),
-            Removals: Volatile.Read(ref _figures.Removals),
-            Replacements: Volatile.Read(ref _figures.Replacements),
-            ClearedEntries: Volatile.Read(ref _figures.ClearedEntries),
-            OversizedRejections: Volatile.Read(ref _figures.OversizedRejections));
+            CapacityEvictions: Volatile.Read(ref _lru.Line.CapacityEvictions),
+            Expirations: Volatile.Read(ref _lru.Line.Expirations),
+            Removals: Volatile.Read(ref _lru.Line.Removals),
+            Replacements: Volatile.Read(ref _lru.Line.Replacements),
+            ClearedEntries: Volatile.Read(ref _lru.Line.ClearedEntries),
+            OversizedRejections: Volatile.Read(ref _lru.Line.OversizedRejections));
     }
 
     /// <summary>Stops the background timer and drops every entry (without notifications). Idempotent.</summary>
@@ -595,7 +598,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
             return;
         }
 
-        _lock.Enter();
+        _lru.Line.Lock.Enter(_lockGate);
         try
         {
             if (_disposed)
@@ -610,7 +613,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
         }
         finally
         {
-            _lock.Exit();
+            _lru.Line.Lock.Exit(_lockGate);
         }
     }
 
@@ -620,7 +623,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
     /// </summary>
     internal void CheckInvariants()
     {
-        _lock.Enter();
+        _lru.Line.Lock.Enter(_lockGate);
         try
         {
             int linked = 0;
@@ -646,14 +649,14 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
                 pinned += node.Pinned ? 1 : 0;
             }
 
-            Assert(pinned == _figures.PinnedCount, $"{pinned} pinned nodes, the engine counts {_figures.PinnedCount}");
-            Assert(size == _figures.Size, $"node sizes add up to {size}, the engine counts {_figures.Size}");
+            Assert(pinned == _lru.Line.PinnedCount, $"{pinned} pinned nodes, the engine counts {_lru.Line.PinnedCount}");
+            Assert(size == _lru.Line.Size, $"node sizes add up to {size}, the engine counts {_lru.Line.Size}");
             Assert(_lru.Count <= _maxItems, $"{_lru.Count} entries exceed MaxItems {_maxItems}");
-            Assert(_figures.Size <= _maxSize, $"{_figures.Size} exceeds the size limit {_maxSize}");
+            Assert(_lru.Line.Size <= _maxSize, $"{_lru.Line.Size} exceeds the size limit {_maxSize}");
         }
         finally
         {
-            _lock.Exit();
+            _lru.Line.Lock.Exit(_lockGate);
         }
 
         static void Assert(bool condition, string message)
@@ -667,7 +670,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
 
     private void RemoveExpired(Node<TKey, TValue> node)
     {
-        _lock.Enter();
+        _lru.Line.Lock.Enter(_lockGate);
         try
         {
             // The node may have been removed or overwritten with a new expiry since the reader saw it.
@@ -718,7 +721,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
             _wheel.Schedule(Unsafe.As<TimedNode<TKey, TValue>>(node)); // NewNode made a timed node for an expiry
         }
 
-        Volatile.Write(ref _figures.Size, _figures.Size + node.Size);
+        Volatile.Write(ref _lru.Line.Size, _lru.Line.Size + node.Size);
     }
 
     /// <summary>
@@ -729,20 +732,20 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
     /// <returns>False, having evicted nothing, if even evicting every entry that may go would not make room.</returns>
     private bool MakeRoomLocked(int entries, long bytes, Node<TKey, TValue>? keep)
     {
-        if (_lru.Count + entries <= _maxItems && _figures.Size + bytes <= _maxSize)
+        if (_lru.Count + entries <= _maxItems && _lru.Line.Size + bytes <= _maxSize)
         {
             return true;
         }
 
         bool keepStays = keep is { Pinned: false };
-        long staying = _figures.PinnedCount + (keepStays ? 1 : 0);
-        long stayingSize = _figures.PinnedSize + (keepStays ? keep!.Size : 0);
+        long staying = _lru.Line.PinnedCount + (keepStays ? 1 : 0);
+        long stayingSize = _lru.Line.PinnedSize + (keepStays ? keep!.Size : 0);
         if (staying + entries > _maxItems || stayingSize + bytes > _maxSize)
         {
             return false;
         }
 
-        while (_lru.Count + entries > _maxItems || _figures.Size + bytes > _maxSize)
+        while (_lru.Count + entries > _maxItems || _lru.Line.Size + bytes > _maxSize)
         {
             // Not null: the check above proved that enough evictable entries exist.
             Node<TKey, TValue> victim = _lru.Last!;
@@ -762,8 +765,8 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
     {
         if (node.Pinned)
         {
-            _figures.PinnedCount += sign;
-            _figures.PinnedSize += sign * node.Size;
+            _lru.Line.PinnedCount += sign;
+            _lru.Line.PinnedSize += sign * node.Size;
         }
     }
 
@@ -777,7 +780,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
             _wheel.Unschedule(Unsafe.As<TimedNode<TKey, TValue>>(node));
         }
 
-        Volatile.Write(ref _figures.Size, _figures.Size - node.Size);
+        Volatile.Write(ref _lru.Line.Size, _lru.Line.Size - node.Size);
         RecordRemovalLocked(node.Key, node.Value, node.Size, reason);
     }
 
@@ -785,13 +788,13 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
     {
         switch (reason)
         {
-            case RemovalReason.Capacity: _figures.CapacityEvictions++; break;
-            case RemovalReason.Expired: _figures.Expirations++; break;
-            case RemovalReason.Removed: _figures.Removals++; break;
-            case RemovalReason.Replaced: _figures.Replacements++; break;
-            case RemovalReason.Cleared: _figures.ClearedEntries++; break;
-            case RemovalReason.TooLarge: _figures.OversizedRejections++; break;
-            case RemovalReason.TokenExpired: _figures.Expirations++; break;
+            case RemovalReason.Capacity: _lru.Line.CapacityEvictions++; break;
+            case RemovalReason.Expired: _lru.Line.Expirations++; break;
+            case RemovalReason.Removed: _lru.Line.Removals++; break;
+            case RemovalReason.Replaced: _lru.Line.Replacements++; break;
+            case RemovalReason.Cleared: _lru.Line.ClearedEntries++; break;
+            case RemovalReason.TooLarge: _lru.Line.OversizedRejections++; break;
+            case RemovalReason.TokenExpired: _lru.Line.Expirations++; break;
         }
 
         if (_listener is not null)
@@ -806,17 +809,21 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
         _lru.Clear(report ? node => RecordRemovalLocked(node.Key, node.Value, node.Size, RemovalReason.Cleared) : static _ => { });
         _wheel.Clear();
         _table.Clear();
-        Volatile.Write(ref _figures.Size, 0);
-        _figures.PinnedCount = 0;
-        _figures.PinnedSize = 0;
+        Volatile.Write(ref _lru.Line.Size, 0);
+        _lru.Line.PinnedCount = 0;
+        _lru.Line.PinnedSize = 0;
     }
 
     /// <summary>Releases the lock, then tells the listener what the locked section removed.</summary>
     private void ExitAndNotify()
     {
         List<Removal<TKey, TValue>>? removals = _pendingRemovals;
-        _pendingRemovals = null;
-        _lock.Exit();
+        if (removals is not null)
+        {
+            _pendingRemovals = null; // only then: a write that removed nothing leaves the engine's lines alone
+        }
+
+        _lru.Line.Lock.Exit(_lockGate);
         if (removals is not null)
         {
             foreach (Removal<TKey, TValue> removal in removals)

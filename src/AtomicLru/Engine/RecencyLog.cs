@@ -32,19 +32,22 @@ internal sealed class RecencyLog<TKey, TValue>
     internal const int MaxCapacity = 1 << 30;
 
     private Slot[] _slots = new Slot[InitialCapacity];
-    private long _head;
-    private long _tail;
-    private int _count;
+
+    /// <summary>
+    /// The log's ends and count, packed with the engine's policy lock and size figures, which the engine
+    /// reaches through this field (see <see cref="PolicyLine"/> for why they share a line).
+    /// </summary>
+    internal PolicyLine Line;
 
     /// <summary>An empty log.</summary>
     /// <param name="firstSequence">The sequence number of the first slot: 0, but tests start near where stamps wrap.</param>
     internal RecencyLog(long firstSequence = 0)
     {
-        _head = _tail = firstSequence;
+        Line.Head = Line.Tail = firstSequence;
     }
 
     /// <summary>Nodes in the log: the entries in the cache. Written under the lock; anyone may read it.</summary>
-    internal int Count => Volatile.Read(ref _count);
+    internal int Count => Volatile.Read(ref Line.Count);
 
     /// <summary>Slots the log holds, used or not: what it costs in memory.</summary>
     internal int Capacity => _slots.Length;
@@ -54,7 +57,7 @@ internal sealed class RecencyLog<TKey, TValue>
     {
         get
         {
-            if (_count == 0)
+            if (Line.Count == 0)
             {
                 return null;
             }
@@ -62,9 +65,9 @@ internal sealed class RecencyLog<TKey, TValue>
             Slot[] slots = _slots;
             int mask = slots.Length - 1;
             Node<TKey, TValue>? node;
-            while ((node = slots[(int)_head & mask].Node) is null)
+            while ((node = slots[(int)Line.Head & mask].Node) is null)
             {
-                _head++;
+                Line.Head++;
             }
 
             return node;
@@ -75,14 +78,14 @@ internal sealed class RecencyLog<TKey, TValue>
     internal void Add(Node<TKey, TValue> node)
     {
         Append(node);
-        _count++;
+        Line.Count++;
     }
 
     /// <summary>Makes a node that is in the log the most recent.</summary>
     internal void MoveToFirst(Node<TKey, TValue> node)
     {
         int stamp = node.RecencyStamp;
-        if (stamp == StampOf(_tail - 1))
+        if (stamp == StampOf(Line.Tail - 1))
         {
             return; // already the most recent: a hot key read over and over costs nothing
         }
@@ -96,13 +99,13 @@ internal sealed class RecencyLog<TKey, TValue>
     {
         _slots[node.RecencyStamp & (_slots.Length - 1)].Node = null;
         node.RecencyStamp = Node<TKey, TValue>.Gone;
-        _count--;
+        Line.Count--;
     }
 
     /// <summary>The nodes from the least to the most recently used. Nothing may change the log meanwhile.</summary>
     internal IEnumerable<Node<TKey, TValue>> OldestFirst()
     {
-        for (long sequence = _head; sequence < _tail; sequence++)
+        for (long sequence = Line.Head; sequence < Line.Tail; sequence++)
         {
             Node<TKey, TValue>? node = _slots[(int)sequence & (_slots.Length - 1)].Node;
             if (node is not null)
@@ -115,7 +118,7 @@ internal sealed class RecencyLog<TKey, TValue>
     /// <summary>Marks every node as gone and hands each, most recent first, to <paramref name="visit"/>; then starts afresh.</summary>
     internal void Clear(System.Action<Node<TKey, TValue>> visit)
     {
-        for (long sequence = _tail - 1; sequence >= _head; sequence--)
+        for (long sequence = Line.Tail - 1; sequence >= Line.Head; sequence--)
         {
             Node<TKey, TValue>? node = _slots[(int)sequence & (_slots.Length - 1)].Node;
             if (node is not null)
@@ -126,20 +129,20 @@ internal sealed class RecencyLog<TKey, TValue>
         }
 
         _slots = new Slot[InitialCapacity];
-        _head = _tail = 0;
-        _count = 0;
+        Line.Head = Line.Tail = 0;
+        Line.Count = 0;
     }
 
     private void Append(Node<TKey, TValue> node)
     {
-        if (_tail - _head == _slots.Length)
+        if (Line.Tail - Line.Head == _slots.Length)
         {
             MakeSpace();
         }
 
-        node.RecencyStamp = StampOf(_tail);
-        _slots[(int)_tail & (_slots.Length - 1)].Node = node;
-        _tail++;
+        node.RecencyStamp = StampOf(Line.Tail);
+        _slots[(int)Line.Tail & (_slots.Length - 1)].Node = node;
+        Line.Tail++;
     }
 
     /// <summary>The log is full: close its holes if that frees at least half of it, else double it.</summary>
@@ -147,11 +150,11 @@ internal sealed class RecencyLog<TKey, TValue>
     {
         Slot[] slots = _slots;
         int mask = slots.Length - 1;
-        if (_count <= slots.Length / 2 || (slots.Length == MaxCapacity && _count < MaxCapacity))
+        if (Line.Count <= slots.Length / 2 || (slots.Length == MaxCapacity && Line.Count < MaxCapacity))
         {
             // Slide every node towards the head, in order; the write index never passes the read index.
-            long write = _head;
-            for (long read = _head; read < _tail; read++)
+            long write = Line.Head;
+            for (long read = Line.Head; read < Line.Tail; read++)
             {
                 ref Node<TKey, TValue>? from = ref slots[(int)read & mask].Node;
                 Node<TKey, TValue>? node = from;
@@ -166,7 +169,7 @@ internal sealed class RecencyLog<TKey, TValue>
                 write++;
             }
 
-            _tail = write;
+            Line.Tail = write;
             return;
         }
 
@@ -178,7 +181,7 @@ internal sealed class RecencyLog<TKey, TValue>
         // Each slot keeps its sequence number, so the nodes' stamps stay right.
         var grown = new Slot[slots.Length * 2];
         int grownMask = grown.Length - 1;
-        for (long sequence = _head; sequence < _tail; sequence++)
+        for (long sequence = Line.Head; sequence < Line.Tail; sequence++)
         {
             grown[(int)sequence & grownMask] = slots[(int)sequence & mask];
         }
@@ -196,7 +199,7 @@ internal sealed class RecencyLog<TKey, TValue>
     /// <summary>True if every node's stamp is that of the slot it is in. For invariant checks; O(n).</summary>
     internal bool StampsMatchSlots()
     {
-        for (long sequence = _head; sequence < _tail; sequence++)
+        for (long sequence = Line.Head; sequence < Line.Tail; sequence++)
         {
             Node<TKey, TValue>? node = _slots[(int)sequence & (_slots.Length - 1)].Node;
             if (node is not null && node.RecencyStamp != StampOf(sequence))

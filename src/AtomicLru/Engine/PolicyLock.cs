@@ -1,0 +1,110 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Threading;
+
+namespace AtomicLru.Engine;
+
+/// <summary>
+/// The engine's policy lock: a word that lives inside <see cref="PolicyLine"/>, beside the fields every write
+/// changes, so that taking the lock brings those fields to the writer's core in the same cache-line transfer.
+/// A <see cref="Lock"/> keeps its word in an object of its own: with two threads writing by turns, that was
+/// one more line crossing between the cores on every write (measured: get-or-set with two threads did
+/// 4-10 % more work with the word moved in with the fields).
+/// </summary>
+/// <remarks>
+/// <para>The protocol is the classic three-state mutex: <see cref="State"/> is <see cref="Free"/>,
+/// <see cref="Held"/>, or <see cref="Contended"/> (held, and some thread may be waiting). Entering is one
+/// compare-and-swap from free to held. A thread that finds the lock taken spins a few microseconds (a write
+/// holds it for well under one), then marks it contended and waits on the gate object's monitor; leaving
+/// swaps in free and, only if the old state was contended, pulses the gate. A waiter checks the state under
+/// the gate before it waits, and the leaver pulses under the gate after it freed the word, so a pulse cannot
+/// fall between a waiter's check and its wait: no wake-up is lost. Woken, a waiter swaps in contended (it
+/// cannot know whether others still wait), so the next leaver pulses again; at worst one pulse finds no waiter.</para>
+/// <para>Not reentrant: a thread that enters twice waits for itself forever. The engine never does; the one
+/// path that could (a <see cref="TimeProvider"/> running the maintenance timer on a thread that reads its clock
+/// inside a locked section) checks <see cref="IsHeldByCurrentThread"/> first.</para>
+/// </remarks>
+internal struct PolicyLock
+{
+    internal const int Free = 0;
+    internal const int Held = 1;
+    internal const int Contended = 2;
+
+    internal int State;
+
+    /// <summary>The managed thread id of the holder, 0 when free; written only by the holder.</summary>
+    private int _owner;
+
+    /// <summary>True if the calling thread holds the lock.</summary>
+    internal readonly bool IsHeldByCurrentThread => Volatile.Read(in _owner) == Environment.CurrentManagedThreadId;
+
+    /// <summary>Takes the lock, waiting (spinning, then blocking on <paramref name="gate"/>'s monitor) while another thread holds it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void Enter(object gate)
+    {
+        if (Interlocked.CompareExchange(ref State, Held, Free) != Free)
+        {
+            EnterContended(gate);
+        }
+
+        _owner = Environment.CurrentManagedThreadId;
+    }
+
+    /// <summary>Takes the lock if it is free; never waits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal bool TryEnter()
+    {
+        if (Volatile.Read(ref State) == Free && Interlocked.CompareExchange(ref State, Held, Free) == Free)
+        {
+            _owner = Environment.CurrentManagedThreadId;
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>Releases the lock, which the calling thread holds, and wakes a waiter if there may be one.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void Exit(object gate)
+    {
+        _owner = 0;
+        if (Interlocked.Exchange(ref State, Free) == Contended)
+        {
+            WakeOne(gate);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void EnterContended(object gate)
+    {
+        var spinner = new SpinWait();
+        while (!spinner.NextSpinWillYield)
+        {
+            spinner.SpinOnce(sleep1Threshold: -1);
+            if (Volatile.Read(ref State) == Free && Interlocked.CompareExchange(ref State, Held, Free) == Free)
+            {
+                return;
+            }
+        }
+
+        while (Interlocked.Exchange(ref State, Contended) != Free)
+        {
+            lock (gate)
+            {
+                if (Volatile.Read(ref State) == Contended)
+                {
+                    Monitor.Wait(gate);
+                }
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void WakeOne(object gate)
+    {
+        lock (gate)
+        {
+            Monitor.Pulse(gate);
+        }
+    }
+}

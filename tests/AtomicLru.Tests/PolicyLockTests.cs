@@ -1,0 +1,137 @@
+using System;
+using System.Linq;
+using System.Threading;
+using AtomicLru.Engine;
+
+namespace AtomicLru.Tests;
+
+/// <summary>The policy lock: mutual exclusion under more threads than cores, and no waiter left asleep.</summary>
+public sealed class PolicyLockTests
+{
+    /// <summary>The lock and what it guards, in one object, as in the engine.</summary>
+    private sealed class Guarded
+    {
+        internal readonly object Gate = new();
+        internal PolicyLock Lock;
+        internal long First;
+        internal long Second;
+    }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(16)] // eight threads a core: holders are preempted, so waiters spin out and block
+    public void No_increment_made_under_the_lock_is_lost_however_many_threads_take_it(int threads)
+    {
+        const int Rounds = 5;
+        const int PerThread = 40_000;
+        for (int round = 0; round < Rounds; round++)
+        {
+            var guarded = new Guarded();
+            Threads.RunAtOnce(threads, id =>
+            {
+                for (int i = 0; i < PerThread; i++)
+                {
+                    if ((i & 7) == 0 && guarded.Lock.TryEnter())
+                    {
+                        Update(guarded);
+                        continue;
+                    }
+
+                    guarded.Lock.Enter(guarded.Gate);
+                    Update(guarded);
+                }
+            });
+
+            Assert.Equal((long)threads * PerThread, guarded.First);
+            Assert.Equal(guarded.First, guarded.Second);
+            Assert.Equal(PolicyLock.Free, guarded.Lock.State);
+        }
+
+        static void Update(Guarded guarded)
+        {
+            // Two plain read-modify-writes with the holder's check between them: a second thread inside would
+            // lose increments or see the fields apart.
+            long first = guarded.First;
+            if (!guarded.Lock.IsHeldByCurrentThread || guarded.Second != first)
+            {
+                throw new InvalidOperationException("Two threads were inside the lock at once.");
+            }
+
+            guarded.First = first + 1;
+            guarded.Second = first + 1;
+            guarded.Lock.Exit(guarded.Gate);
+        }
+    }
+
+    [Fact]
+    public void Threads_that_blocked_while_the_lock_was_held_all_get_it_once_it_is_released()
+    {
+        const int Waiters = 8;
+        var guarded = new Guarded();
+        guarded.Lock.Enter(guarded.Gate);
+        int entered = 0;
+        Thread[] waiters = Enumerable.Range(0, Waiters).Select(_ => new Thread(() =>
+        {
+            guarded.Lock.Enter(guarded.Gate);
+            entered++;
+            guarded.Lock.Exit(guarded.Gate);
+        })
+        {
+            IsBackground = true, // a waiter never woken must not keep the test process alive
+        }).ToArray();
+        foreach (Thread waiter in waiters)
+        {
+            waiter.Start();
+        }
+
+        // A waiter marks the lock contended only after spinning out, just before it blocks on the gate.
+        var spinner = new SpinWait();
+        while (Volatile.Read(ref guarded.Lock.State) != PolicyLock.Contended)
+        {
+            spinner.SpinOnce();
+        }
+
+        Assert.Equal(0, entered);
+        Assert.False(guarded.Lock.TryEnter()); // held, and not reentrant
+        guarded.Lock.Exit(guarded.Gate);
+        foreach (Thread waiter in waiters)
+        {
+            Assert.True(waiter.Join(TimeSpan.FromSeconds(30)), "a waiter was never woken");
+        }
+
+        Assert.Equal(Waiters, entered);
+        Assert.Equal(PolicyLock.Free, guarded.Lock.State);
+    }
+
+    [Fact]
+    public void TryEnter_fails_while_another_thread_holds_the_lock_and_only_the_holder_is_told_it_holds_it()
+    {
+        var guarded = new Guarded();
+        Assert.True(guarded.Lock.TryEnter());
+        Assert.True(guarded.Lock.IsHeldByCurrentThread);
+        bool otherGotIt = true;
+        bool otherHeldIt = true;
+        var other = new Thread(() =>
+        {
+            otherGotIt = guarded.Lock.TryEnter();
+            otherHeldIt = guarded.Lock.IsHeldByCurrentThread;
+        });
+        other.Start();
+        other.Join();
+        Assert.False(otherGotIt);
+        Assert.False(otherHeldIt);
+
+        guarded.Lock.Exit(guarded.Gate);
+        Assert.False(guarded.Lock.IsHeldByCurrentThread);
+        other = new Thread(() =>
+        {
+            otherGotIt = guarded.Lock.TryEnter();
+            otherHeldIt = guarded.Lock.IsHeldByCurrentThread;
+            guarded.Lock.Exit(guarded.Gate);
+        });
+        other.Start();
+        other.Join();
+        Assert.True(otherGotIt);
+        Assert.True(otherHeldIt);
+    }
+}
