@@ -114,7 +114,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
         IRemovalListener<TKey, TValue>? listener = null,
         long? maxItemSize = null)
     {
-        _maxItems = maxItems ?? long.MaxValue;
+        _maxItems = Math.Min(maxItems ?? long.MaxValue, RecencyLog<TKey, TValue>.MaxCapacity - 1); // the log's room, with a slot to spare for a move
         _maxSize = maxSize ?? long.MaxValue;
         _maxItemSize = Math.Min(Math.Min(maxItemSize ?? _maxSize, _maxSize), Node<TKey, TValue>.MaxSize - 1);
         _clock = new EngineClock(timeProvider);

@@ -1,5 +1,5 @@
-using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Threading;
 
 namespace AtomicLru.Engine;
@@ -28,7 +28,8 @@ internal sealed class RecencyLog<TKey, TValue>
 {
     private const int InitialCapacity = 16;
 
-    /// <summary>The most slots the log holds: 2^30, so the most entries a cache holds is 2^30 too.</summary>
+    /// <summary>The most slots the log holds: 2^30. The engine keeps at most one entry fewer, so that a log this
+    /// large that fills up always has a hole to close (a move empties its node's old slot before appending).</summary>
     internal const int MaxCapacity = 1 << 30;
 
     private Slot[] _slots = new Slot[InitialCapacity];
@@ -173,11 +174,7 @@ internal sealed class RecencyLog<TKey, TValue>
             return;
         }
 
-        if (slots.Length == MaxCapacity)
-        {
-            throw new InvalidOperationException($"A cache holds at most {MaxCapacity:N0} entries.");
-        }
-
+        Debug.Assert(slots.Length < MaxCapacity, "the engine keeps fewer than MaxCapacity entries, so a full log at its largest has a hole to close");
         // Each slot keeps its sequence number, so the nodes' stamps stay right.
         var grown = new Slot[slots.Length * 2];
         int grownMask = grown.Length - 1;
