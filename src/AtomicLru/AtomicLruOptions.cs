@@ -35,7 +35,11 @@ public sealed class AtomicLruOptions
     /// </summary>
     public long? MaxItemSizeInBytes { get; set; }
 
-    /// <summary>Most entries held; <see langword="null"/> (the default) for no count limit. When set, at least 1.</summary>
+    /// <summary>
+    /// Most entries held; <see langword="null"/> (the default) for no count limit. When set, at least 1. A cache
+    /// never holds more than 2^30 - 1 entries (its recency order numbers them in an int), so a larger value, or
+    /// none, acts as that.
+    /// </summary>
     public int? MaxItems { get; set; }
 
     /// <summary>
