@@ -48,13 +48,11 @@ internal sealed class EngineClock
     /// or <see cref="Node{TKey,TValue}.Never"/> for <see cref="Timeout.InfiniteTimeSpan"/>. Saturates
     /// instead of overflowing, so <see cref="TimeSpan.MaxValue"/> also means never.
     /// </summary>
-    internal long ExpiryFrom(long now, TimeSpan ttl)
-    {
-        if (ttl == Timeout.InfiniteTimeSpan)
-        {
-            return long.MaxValue;
-        }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal long ExpiryFrom(long now, TimeSpan ttl) => ttl == Timeout.InfiniteTimeSpan ? long.MaxValue : FiniteExpiryFrom(now, ttl);
 
+    private long FiniteExpiryFrom(long now, TimeSpan ttl)
+    {
         Int128 expiresAt = now + (Int128)Duration(ttl);
         return expiresAt >= long.MaxValue ? long.MaxValue : (long)expiresAt;
     }
