@@ -112,15 +112,20 @@ public sealed class AtomicLruOptions
     {
         if (ttl is TimeSpan given)
         {
-            if (given <= TimeSpan.Zero && given != Timeout.InfiniteTimeSpan)
-            {
-                ThrowBadTtl(given, paramName);
-            }
-
+            ThrowIfBadTtl(given, paramName);
             return given;
         }
 
         return DefaultTtl ?? Timeout.InfiniteTimeSpan;
+    }
+
+    /// <summary>Throws for a time to live that is zero or negative and not <see cref="Timeout.InfiniteTimeSpan"/>; null is fine.</summary>
+    internal static void ThrowIfBadTtl(TimeSpan? ttl, string paramName = "ttl")
+    {
+        if (ttl is TimeSpan given && given <= TimeSpan.Zero && given != Timeout.InfiniteTimeSpan)
+        {
+            ThrowBadTtl(given, paramName);
+        }
     }
 
     private static void ThrowBadTtl(TimeSpan ttl, string paramName)

@@ -75,12 +75,13 @@ public class AtomicLruStorage<T> : IAtomicLruStorage<T>
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(factory);
-        TimeSpan resolvedTtl = _options.ResolveTtl(ttl);
-        if (_engine.TryGet(key, out T? value))
-        {
-            return value;
-        }
+        AtomicLruOptions.ThrowIfBadTtl(ttl); // a bad TTL throws on a hit too; the default is looked up only on a miss
+        return _engine.TryGet(key, out T? value) ? value : AddOnce(key, factory, _options.ResolveTtl(ttl));
+    }
 
+    /// <summary>The miss path of <see cref="GetOrAdd"/>: one factory call per key however many callers race.</summary>
+    private T AddOnce(string key, Func<string, T> factory, TimeSpan resolvedTtl)
+    {
         return _flights.Run(key, (this, factory, resolvedTtl), static (key, state) =>
         {
             (AtomicLruStorage<T> self, Func<string, T> factory, TimeSpan ttl) = state;
@@ -99,7 +100,7 @@ public class AtomicLruStorage<T> : IAtomicLruStorage<T>
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(factory);
-        TimeSpan resolvedTtl = _options.ResolveTtl(ttl);
+        AtomicLruOptions.ThrowIfBadTtl(ttl);
         if (cancellationToken.IsCancellationRequested)
         {
             return ValueTask.FromCanceled<T>(cancellationToken);
@@ -110,7 +111,7 @@ public class AtomicLruStorage<T> : IAtomicLruStorage<T>
             return new ValueTask<T>(value);
         }
 
-        return _flights.RunAsync(key, (this, factory, resolvedTtl), static async (key, state, token) =>
+        return _flights.RunAsync(key, (this, factory, _options.ResolveTtl(ttl)), static async (key, state, token) =>
         {
             (AtomicLruStorage<T> self, Func<string, CancellationToken, ValueTask<T>> factory, TimeSpan ttl) = state;
             if (self._engine.TryGetUncounted(key, out T? stored))

@@ -114,6 +114,8 @@ public sealed class StorageBadInputTests
         Assert.Equal("ttl", Assert.Throws<ArgumentOutOfRangeException>(() => storage.Set("k", "new", ttl)).ParamName);
         Assert.Throws<ArgumentOutOfRangeException>(() => storage.GetOrAdd("other", _ => "v", ttl));
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => storage.GetOrAddAsync("other", (_, _) => ValueTask.FromResult("v"), ttl).AsTask());
+        Assert.Equal("ttl", Assert.Throws<ArgumentOutOfRangeException>(() => storage.GetOrAdd("k", _ => "v", ttl)).ParamName); // a hit too
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => storage.GetOrAddAsync("k", (_, _) => ValueTask.FromResult("v"), ttl).AsTask());
 
         Assert.True(storage.TryGet("k", out string? value));
         Assert.Equal("old", value);
