@@ -20,6 +20,8 @@ namespace AtomicLru.Engine;
 /// the gate before it waits, and the leaver pulses under the gate after it freed the word, so a pulse cannot
 /// fall between a waiter's check and its wait: no wake-up is lost. Woken, a waiter swaps in contended (it
 /// cannot know whether others still wait), so the next leaver pulses again; at worst one pulse finds no waiter.</para>
+/// <para>Not fair, like <see cref="Monitor"/>: a thread that arrives while the lock is free takes it even if
+/// others are waiting, which keeps the lock busy rather than idle while a woken waiter gets back on a core.</para>
 /// <para>Not reentrant: a thread that enters twice waits for itself forever. The engine never does; the one
 /// path that could (a <see cref="TimeProvider"/> running the maintenance timer on a thread that reads its clock
 /// inside a locked section) checks <see cref="IsHeldByCurrentThread"/> first.</para>
