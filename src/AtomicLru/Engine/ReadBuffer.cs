@@ -111,7 +111,7 @@ internal sealed class ReadBuffer<TKey, TValue>
     private void MarkInUse(Stripe stripe)
         => Volatile.Write(ref _inUse[Interlocked.Increment(ref _inUseCount) - 1], stripe);
 
-    /// <summary>Replays every stripe's pending records, oldest first within a stripe. Caller holds the lock.</summary>
+    /// <summary>Replays the pending records of every stripe in use, oldest first within a stripe. Caller holds the lock.</summary>
     internal void Drain(Action<Node<TKey, TValue>> replay)
     {
         Stripe?[] inUse = _inUse;
