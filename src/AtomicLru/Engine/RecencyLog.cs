@@ -19,9 +19,9 @@ namespace AtomicLru.Engine;
 /// top bit (<see cref="StampOf"/>: an int, so that a node fits in 64 bytes), or
 /// <see cref="NodeLookupFields{TKey}.Gone"/> once it has left the cache. Slot <c>s</c> lives at index
 /// <c>s &amp; mask</c>, which the stamp gives too, and no two slots in the log share a stamp: the log never
-/// holds more than <see cref="MaxCapacity"/> slots. Empty slots are left behind as holes; the head skips them, and when the log is full
-/// it either closes the holes (when at most half the slots are in use: each node moved costs one write
-/// to it, paid for by the half of the log it frees) or doubles.</para>
+/// holds more than <see cref="MaxCapacity"/> slots. Empty slots are left behind as holes; the head skips
+/// them, and when the log is full it either closes the holes (when at most half the slots are in use: each
+/// node moved costs one write to it, paid for by the half of the log it frees) or doubles.</para>
 /// </remarks>
 internal sealed class RecencyLog<TKey, TValue>
     where TKey : notnull
