@@ -134,4 +134,44 @@ public sealed class PolicyLockTests
         Assert.True(otherGotIt);
         Assert.True(otherHeldIt);
     }
+
+    [Fact]
+    public void EnterWrite_reports_an_overlap_only_when_it_waited_on_another_write()
+    {
+        var guarded = new Guarded();
+        Assert.False(guarded.Lock.EnterWrite(guarded.Gate)); // free: nothing overlapped
+        Assert.Equal(PolicyLock.HeldByWrite, guarded.Lock.State);
+        Assert.True(guarded.Lock.IsHeldByCurrentThread);
+        Assert.True(WaitedWhileHeld(guarded), "a write that waited on a write was not told so");
+        Assert.Equal(PolicyLock.Free, guarded.Lock.State);
+
+        guarded.Lock.Enter(guarded.Gate); // the maintenance timer, a reader's drain, a Remove: not an overlapping write
+        Assert.False(WaitedWhileHeld(guarded), "a write that waited on a plain holder was told it overlapped a write");
+        Assert.Equal(PolicyLock.Free, guarded.Lock.State);
+
+        // The calling thread holds the lock; another thread's EnterWrite waits until it spins out and blocks, then
+        // the lock is released, and the other thread takes it and says whether it overlapped a write.
+        static bool WaitedWhileHeld(Guarded guarded)
+        {
+            bool overlapped = false;
+            var writer = new Thread(() =>
+            {
+                overlapped = guarded.Lock.EnterWrite(guarded.Gate);
+                guarded.Lock.Exit(guarded.Gate);
+            })
+            {
+                IsBackground = true,
+            };
+            writer.Start();
+            var spinner = new SpinWait();
+            while (Volatile.Read(ref guarded.Lock.State) != PolicyLock.Contended)
+            {
+                spinner.SpinOnce();
+            }
+
+            guarded.Lock.Exit(guarded.Gate);
+            Assert.True(writer.Join(TimeSpan.FromSeconds(30)), "the waiting writer was never woken");
+            return overlapped;
+        }
+    }
 }

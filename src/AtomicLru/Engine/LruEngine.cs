@@ -26,6 +26,13 @@
 // Writes (Set, GetOrAdd's add, Remove, Clear) take the lock and, before deciding anything, (1) replay
 // every stripe's pending reads, so the LRU order they act on includes every read that completed before
 // the write, and (2) advance the timer wheel to now, which reclaims entries whose expiry has passed.
+// One exception to (1): a Set or GetOrAdd that had to wait while another Set or GetOrAdd held the lock
+// (PolicyLock.EnterWrite tells it) replays only its own thread's stripe. The two calls overlapped, so this
+// is contention, where DESIGN lets a read's recency arrive late; the skipped records are replayed by their
+// owner's next write or by the next write that finds the lock free, in order. In sequential use no write
+// overlaps another, so every write replays every stripe and the order stays exact. Why: with two threads
+// writing by turns, reading the other thread's stripe was one more cache line crossing between the cores
+// inside the lock on every write (get-or-set with two threads: +3 % at 10,000 entries, +7 % at 100,000).
 // Then the write evicts from the cold end of the log until what it adds fits within MaxItems and the
 // size limit (the entry being written is never the victim), and only then changes the table, the log
 // and the wheel, so that even a lock-free reader of Count never sees a limit exceeded.
@@ -54,7 +61,8 @@
 // Linearizability. Every write happens entirely under the lock, so writes are totally ordered. A read's
 // result is the state at the moment it loaded the node (and its expiry): a hit means the key was present
 // then; a miss means the key's chain did not hold it at that moment. Recency updates from reads are the
-// only thing applied late, and they are applied before any write decides what to evict.
+// only thing applied late: before the next write decides what to evict, or, when writes overlap, before
+// the next write of the thread that read (see Writes above).
 //
 // Counters. Hits and misses are summed over the stripes (a hit that claimed a slot is counted by the
 // stripe's tail, so it costs no second write, and on an owned stripe no atomic operation); every other
@@ -277,11 +285,11 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
     {
         ThrowIfDisposed();
         int hash = _table.GetHash(key);
-        _lru.Line.Lock.Enter(_lockGate);
+        bool overlapped = _lru.Line.Lock.EnterWrite(_lockGate);
         try
         {
             hash = _table.HashLocked(key, hash);
-            long now = MaintainLocked(needsClock: ttl != Timeout.InfiniteTimeSpan || sliding > TimeSpan.Zero);
+            long now = MaintainLocked(needsClock: ttl != Timeout.InfiniteTimeSpan || sliding > TimeSpan.Zero, ownStripeOnly: overlapped);
             Node<TKey, TValue>? node = _table.FindLocked(key, hash);
             if (size > _maxItemSize)
             {
@@ -378,11 +386,11 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
     {
         ThrowIfDisposed();
         int hash = _table.GetHash(key);
-        _lru.Line.Lock.Enter(_lockGate);
+        bool overlapped = _lru.Line.Lock.EnterWrite(_lockGate);
         try
         {
             hash = _table.HashLocked(key, hash);
-            long now = MaintainLocked(needsClock: ttl != Timeout.InfiniteTimeSpan);
+            long now = MaintainLocked(needsClock: ttl != Timeout.InfiniteTimeSpan, ownStripeOnly: overlapped);
             Node<TKey, TValue>? node = _table.FindLocked(key, hash);
             if (node is not null)
             {
@@ -686,15 +694,16 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
     }
 
     /// <summary>
-    /// Replays pending reads and advances the wheel to now: what every write does before deciding anything.
+    /// Replays pending reads (only the calling thread's stripe when <paramref name="ownStripeOnly"/>: a write that
+    /// overlapped another, see the file header) and advances the wheel to now: what every write does before deciding anything.
     /// Returns now; but a write that stores no expiry (<paramref name="needsClock"/> false) skips the clock
     /// while the wheel is empty, and gets <see cref="long.MinValue"/>: no entry has an expiry then, so none
     /// can have passed and every expiry it compares with is <see cref="Node{TKey,TValue}.Never"/>. Reading the
     /// clock is a call into the runtime's native layer, a tenth of a write that evicts.
     /// </summary>
-    private long MaintainLocked(bool needsClock = true)
+    private long MaintainLocked(bool needsClock = true, bool ownStripeOnly = false)
     {
-        _readBuffer.Drain(_replayRead);
+        _readBuffer.Drain(_replayRead, ownStripeOnly);
         if (!needsClock && _wheel.IsEmpty)
         {
             return long.MinValue;

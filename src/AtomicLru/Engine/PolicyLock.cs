@@ -21,6 +21,10 @@ namespace AtomicLru.Engine;
 /// the gate before it waits, and the leaver pulses under the gate after it freed the word, so a pulse cannot
 /// fall between a waiter's check and its wait: no wake-up is lost. Woken, a waiter swaps in contended (it
 /// cannot know whether others still wait), so the next leaver pulses again; at worst one pulse finds no waiter.</para>
+/// <para>A user write takes the lock as <see cref="HeldByWrite"/> rather than <see cref="Held"/> (both mean held and
+/// nobody marked waiting), so that a write which finds the lock in that state knows its call overlaps another
+/// write. Once a waiter marks the lock contended, who holds it is no longer recorded; a write then counts as
+/// overlapping only if it saw that state before.</para>
 /// <para>Not fair, like <see cref="Monitor"/>: a thread that arrives while the lock is free takes it even if
 /// others are waiting, which keeps the lock busy rather than idle while a woken waiter gets back on a core.</para>
 /// <para>Not reentrant: a thread that enters twice waits for itself forever. The engine never does; the one
@@ -32,6 +36,9 @@ internal struct PolicyLock
     internal const int Free = 0;
     internal const int Held = 1;
     internal const int Contended = 2;
+
+    /// <summary>Held by a user write (Set, GetOrAdd): a thread that finds this state knows its own write overlaps another.</summary>
+    internal const int HeldByWrite = 5;
 
     internal int State;
 
@@ -47,10 +54,24 @@ internal struct PolicyLock
     {
         if (Interlocked.CompareExchange(ref State, Held, Free) != Free)
         {
-            EnterContended(gate);
+            EnterContended(gate, Held, sawWrite: false);
         }
 
         _owner = Environment.CurrentManagedThreadId;
+    }
+
+    /// <summary>
+    /// Takes the lock for a user write, as <see cref="Enter"/> does, and returns true if, while trying, it saw the
+    /// lock held by another user write: the two calls then overlapped, which is what lets the engine apply reads'
+    /// recency late (see <c>LruEngine.MaintainLocked</c>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal bool EnterWrite(object gate)
+    {
+        int seen = Interlocked.CompareExchange(ref State, HeldByWrite, Free);
+        bool overlapped = seen != Free && EnterContended(gate, HeldByWrite, seen == HeldByWrite);
+        _owner = Environment.CurrentManagedThreadId;
+        return overlapped;
     }
 
     /// <summary>Takes the lock if it is free; never waits.</summary>
@@ -77,21 +98,27 @@ internal struct PolicyLock
         }
     }
 
+    /// <summary>Waits for the lock and takes it as <paramref name="held"/>; returns whether it saw it held by a user write, or <paramref name="sawWrite"/> already.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void EnterContended(object gate)
+    private bool EnterContended(object gate, int held, bool sawWrite)
     {
         var spinner = new SpinWait();
         while (!spinner.NextSpinWillYield)
         {
             spinner.SpinOnce(sleep1Threshold: -1);
-            if (Volatile.Read(ref State) == Free && Interlocked.CompareExchange(ref State, Held, Free) == Free)
+            int state = Volatile.Read(ref State);
+            if (state == Free && Interlocked.CompareExchange(ref State, held, Free) == Free)
             {
-                return;
+                return sawWrite;
             }
+
+            sawWrite |= state == HeldByWrite;
         }
 
-        while (Interlocked.Exchange(ref State, Contended) != Free)
+        // From here on the state is Contended while anyone waits, so who holds it is no longer known.
+        while (Interlocked.Exchange(ref State, Contended) is int previous && previous != Free)
         {
+            sawWrite |= previous == HeldByWrite;
             lock (gate)
             {
                 if (Volatile.Read(ref State) == Contended)
@@ -100,6 +127,8 @@ internal struct PolicyLock
                 }
             }
         }
+
+        return sawWrite;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
