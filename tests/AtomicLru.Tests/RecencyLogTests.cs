@@ -21,6 +21,7 @@ public sealed class RecencyLogTests
         var log = new RecencyLog<int, int>(firstSequence);
         var model = new LinkedList<Node<int, int>>(); // most recent first
         var place = new Dictionary<Node<int, int>, LinkedListNode<Node<int, int>>>();
+        var removed = new List<Node<int, int>>();
         int nextKey = 0;
         int largest = 0;
         for (int step = 0; step < 60_000; step++)
@@ -31,7 +32,7 @@ public sealed class RecencyLogTests
                 var node = new Node<int, int>(nextKey, nextKey, nextKey, Node<int, int>.Never, 1);
                 nextKey++;
                 log.Add(node);
-                Assert.True(node.IsLinked);
+                Assert.True(log.Contains(node));
                 place[node] = model.AddFirst(node);
             }
             else if (model.Count > 0 && roll < 85)
@@ -39,7 +40,7 @@ public sealed class RecencyLogTests
                 // Mostly recent nodes, as reads of hot keys are: they leave the most holes behind.
                 Node<int, int> node = roll < 60 ? model.ElementAt(Math.Min(random.Next(4), model.Count - 1)) : place.Keys.ElementAt(random.Next(place.Count));
                 log.MoveToFirst(node);
-                Assert.True(node.IsLinked);
+                Assert.True(log.Contains(node));
                 model.Remove(place[node]);
                 place[node] = model.AddFirst(node);
             }
@@ -55,7 +56,8 @@ public sealed class RecencyLogTests
                 }
 
                 log.Remove(node);
-                Assert.False(node.IsLinked);
+                Assert.False(log.Contains(node));
+                removed.Add(node);
                 model.Remove(place[node]);
                 place.Remove(node);
             }
@@ -67,6 +69,11 @@ public sealed class RecencyLogTests
                 Assert.Equal(model.Count, log.Count);
                 Assert.Same(model.Last?.Value, log.Last);
                 Assert.True(log.StampsMatchSlots());
+
+                // A removed node keeps its last stamp; after the log has moved on, closed holes, grown or
+                // wrapped, that slot must still not be taken for it.
+                Assert.All(removed.Skip(Math.Max(0, removed.Count - 64)), gone => Assert.False(log.Contains(gone)));
+                Assert.All(model, kept => Assert.True(log.Contains(kept)));
             }
         }
 
@@ -102,7 +109,7 @@ public sealed class RecencyLogTests
     }
 
     [Fact]
-    public void Clear_reports_every_node_most_recent_first_and_marks_it_gone()
+    public void Clear_reports_every_node_most_recent_first_and_leaves_none_in_the_log()
     {
         var log = new RecencyLog<int, int>();
         var nodes = Enumerable.Range(0, 40).Select(i => new Node<int, int>(i, i, i, Node<int, int>.Never, 1)).ToList();
@@ -111,7 +118,7 @@ public sealed class RecencyLogTests
         var visited = new List<int>();
         log.Clear(node => visited.Add(node.Key));
         Assert.Equal(new[] { 0 }.Concat(Enumerable.Range(1, 39).Reverse()), visited);
-        Assert.All(nodes, node => Assert.False(node.IsLinked));
+        Assert.All(nodes, node => Assert.False(log.Contains(node)));
         Assert.Equal(0, log.Count);
         Assert.Null(log.Last);
     }

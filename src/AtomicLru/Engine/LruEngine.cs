@@ -261,7 +261,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
 
     private void ReplayRead(Node<TKey, TValue> node)
     {
-        if (node.IsLinked)
+        if (_lru.Contains(node))
         {
             _lru.MoveToFirst(node);
         }
@@ -682,7 +682,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
         try
         {
             // The node may have been removed or overwritten with a new expiry since the reader saw it.
-            if (node.IsLinked && node.ExpiresAt <= _clock.Now())
+            if (_lru.Contains(node) && node.ExpiresAt <= _clock.Now())
             {
                 RemoveLocked(node, RemovalReason.Expired);
             }

@@ -15,7 +15,7 @@ namespace AtomicLru.Engine;
 internal abstract class NodeLookupFields<TKey>
     where TKey : notnull
 {
-    /// <summary>The <see cref="RecencyStamp"/> of a node that is not in the cache.</summary>
+    /// <summary>The <see cref="RecencyStamp"/> of a node never yet put in the cache.</summary>
     internal const int Gone = -1;
 
     internal readonly TKey Key;
@@ -28,8 +28,10 @@ internal abstract class NodeLookupFields<TKey>
 
     /// <summary>
     /// Where the node's slot is in the <see cref="RecencyLog{TKey,TValue}"/> (the slot's sequence number, less
-    /// its top bit: see <see cref="RecencyLog{TKey,TValue}.StampOf"/>), or <see cref="Gone"/> once the node has
-    /// left the cache (this is how a stale read record is recognised). Used only under the lock.
+    /// its top bit: see <see cref="RecencyLog{TKey,TValue}.StampOf"/>), or <see cref="Gone"/> before the node is
+    /// first added. A node that left the cache keeps its last stamp: whether it is still in is
+    /// <see cref="RecencyLog{TKey,TValue}.Contains"/> (its slot holds it), which is how a stale read record is
+    /// recognised. Used only under the lock.
     /// </summary>
     internal int RecencyStamp = Gone;
 
@@ -39,7 +41,4 @@ internal abstract class NodeLookupFields<TKey>
         Hash = hash;
         ExpiresAt = expiresAt;
     }
-
-    /// <summary>True while the node is in the cache (it has a slot in the recency log).</summary>
-    internal bool IsLinked => RecencyStamp != Gone;
 }

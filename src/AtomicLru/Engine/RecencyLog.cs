@@ -99,8 +99,19 @@ internal sealed class RecencyLog<TKey, TValue>
     internal void Remove(Node<TKey, TValue> node)
     {
         _slots[node.RecencyStamp & (_slots.Length - 1)].Node = null;
-        node.RecencyStamp = Node<TKey, TValue>.Gone;
         Line.Count--;
+    }
+
+    /// <summary>
+    /// True if the node is in the log: its stamp's slot holds it. A node that left keeps its last stamp, and
+    /// that slot is empty or holds another node by then, since a node is never put back once removed.
+    /// Removing a node writes only its slot, not the node: the node of an evicted entry was often last written
+    /// on the other core, and writing it cost the evicting write one more cache-line transfer.
+    /// </summary>
+    internal bool Contains(Node<TKey, TValue> node)
+    {
+        int stamp = node.RecencyStamp;
+        return stamp != Node<TKey, TValue>.Gone && ReferenceEquals(_slots[stamp & (_slots.Length - 1)].Node, node);
     }
 
     /// <summary>The nodes from the least to the most recently used. Nothing may change the log meanwhile.</summary>
@@ -124,7 +135,6 @@ internal sealed class RecencyLog<TKey, TValue>
             Node<TKey, TValue>? node = _slots[(int)sequence & (_slots.Length - 1)].Node;
             if (node is not null)
             {
-                node.RecencyStamp = Node<TKey, TValue>.Gone;
                 visit(node);
             }
         }
