@@ -285,6 +285,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
     {
         ThrowIfDisposed();
         int hash = _table.GetHash(key);
+        Node<TKey, TValue>? nextVictim = null;
         bool overlapped = _lru.Line.Lock.EnterWrite(_lockGate);
         try
         {
@@ -357,6 +358,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
                     RemoveLocked(node, node.ExpiresAt <= now ? RemovalReason.Expired : RemovalReason.Replaced);
                 }
 
+                long evictionsBefore = _lru.Line.CapacityEvictions;
                 if (!MakeRoomLocked(1, size, keep: null))
                 {
                     RecordRemovalLocked(key, value, size, RemovalReason.Capacity);
@@ -368,6 +370,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
                     : NewNode(key, hash, value, expiresAt, size);
                 added.Pinned = pinned;
                 AddLocked(added);
+                nextVictim = NextVictimIfEvictedLocked(evictionsBefore);
             }
 
             return true;
@@ -375,6 +378,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
         finally
         {
             ExitAndNotify();
+            LoadAhead(nextVictim);
         }
     }
 
@@ -386,6 +390,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
     {
         ThrowIfDisposed();
         int hash = _table.GetHash(key);
+        Node<TKey, TValue>? nextVictim = null;
         bool overlapped = _lru.Line.Lock.EnterWrite(_lockGate);
         try
         {
@@ -409,6 +414,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
                 return value;
             }
 
+            long evictionsBefore = _lru.Line.CapacityEvictions;
             if (!MakeRoomLocked(1, size, keep: null))
             {
                 RecordRemovalLocked(key, value, size, RemovalReason.Capacity);
@@ -416,11 +422,13 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
             }
 
             AddLocked(NewNode(key, hash, value, _clock.ExpiryFrom(now, ttl), size));
+            nextVictim = NextVictimIfEvictedLocked(evictionsBefore);
             return value;
         }
         finally
         {
             ExitAndNotify();
+            LoadAhead(nextVictim);
         }
     }
 
@@ -821,6 +829,30 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
         Volatile.Write(ref _lru.Line.Size, 0);
         _lru.Line.PinnedCount = 0;
         _lru.Line.PinnedSize = 0;
+    }
+
+    /// <summary>
+    /// If the write evicted (so the next write that adds probably will too), the entry it would evict now; else null.
+    /// </summary>
+    private Node<TKey, TValue>? NextVictimIfEvictedLocked(long evictionsBefore)
+        => _lru.Line.CapacityEvictions != evictionsBefore ? _lru.Last : null;
+
+    /// <summary>
+    /// Loads a field of the next write's likely victim after the lock is released, so that its cache line is
+    /// on its way while the caller goes on with its work, not a miss inside the next write's locked section.
+    /// Eviction only reads the victim's node (removal writes its log slot and its hash bucket), so a copy
+    /// loaded here stays good on either core. Measured in paired A/B runs: get-or-set with one thread at 100,000
+    /// entries +9 % (median of four runs, 0.99x to 1.31x), where the victim is seldom in cache; at 10,000 entries
+    /// and with two threads level within the noise; evicting inserts +1 to 2 %. Loading the victim's hash bucket
+    /// as well, or a second line of the node, did worse. Reading the node without the lock is harmless: the value
+    /// is thrown away.
+    /// </summary>
+    private static void LoadAhead(Node<TKey, TValue>? nextVictim)
+    {
+        if (nextVictim is not null)
+        {
+            _ = Volatile.Read(ref nextVictim.Hash); // volatile: a plain load whose value is unused may be dropped
+        }
     }
 
     /// <summary>Releases the lock, then tells the listener what the locked section removed.</summary>
