@@ -74,11 +74,65 @@ public sealed class RecencyLogTests
                 // wrapped, that slot must still not be taken for it.
                 Assert.All(removed.Skip(Math.Max(0, removed.Count - 64)), gone => Assert.False(log.Contains(gone)));
                 Assert.All(model, kept => Assert.True(log.Contains(kept)));
+                Assert.InRange(log.UnsweptNodes(), 0, RecencyLog<int, int>.SweepEvery - 1);
             }
         }
 
         // Holes are closed rather than letting the log grow without end: it stays within four slots a node.
         Assert.InRange(largest, 1, Math.Max(16, 4 * population));
+    }
+
+    [Theory]
+    [InlineData(1, 10, 0L)]
+    [InlineData(2, 300, 0L)]
+    [InlineData(3, 50, int.MaxValue - 100L)] // stamps wrap while evicted nodes wait behind the head
+    public void A_full_cache_evicting_from_the_head_keeps_the_order_and_lets_go_of_evicted_nodes(int seed, int capacity, long firstSequence)
+    {
+        // What a full cache does: every new key evicts the least recent, reads move nodes to the front. Evictions
+        // leave their slots behind the head unswept for a while, and the tail wraps onto them.
+        var random = new Random(seed);
+        var log = new RecencyLog<int, int>(firstSequence);
+        var model = new LinkedList<Node<int, int>>(); // most recent first
+        var place = new Dictionary<Node<int, int>, LinkedListNode<Node<int, int>>>();
+        var evicted = new Queue<Node<int, int>>();
+        for (int key = 0; key < 40 * capacity; key++)
+        {
+            if (model.Count > 0 && random.Next(3) == 0)
+            {
+                Node<int, int> read = place.Keys.ElementAt(random.Next(place.Count));
+                log.MoveToFirst(read);
+                model.Remove(place[read]);
+                place[read] = model.AddFirst(read);
+            }
+
+            if (model.Count == capacity)
+            {
+                Node<int, int> victim = log.Last!;
+                Assert.Same(model.Last!.Value, victim);
+                log.Remove(victim);
+                model.RemoveLast();
+                place.Remove(victim);
+                Assert.False(log.Contains(victim));
+                evicted.Enqueue(victim);
+                if (evicted.Count > 2 * RecencyLog<int, int>.SweepEvery)
+                {
+                    evicted.Dequeue();
+                }
+            }
+
+            var node = new Node<int, int>(key, key, key, Node<int, int>.Never, 1);
+            log.Add(node);
+            place[node] = model.AddFirst(node);
+
+            Assert.Equal(model.Count, log.Count);
+            Assert.InRange(log.UnsweptNodes(), 0, RecencyLog<int, int>.SweepEvery - 1);
+            Assert.All(evicted, gone => Assert.False(log.Contains(gone)));
+            if (key % 13 == 0)
+            {
+                Assert.Equal(model.Reverse().Select(n => n.Key), log.OldestFirst().Select(n => n.Key));
+                Assert.True(log.StampsMatchSlots());
+            }
+        }
     }
 
     [Fact]

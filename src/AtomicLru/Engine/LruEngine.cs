@@ -657,6 +657,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
             }
 
             Assert(_lru.StampsMatchSlots(), "a node's recency stamp is not that of its slot in the log");
+            Assert(_lru.UnsweptNodes() < RecencyLog<TKey, TValue>.SweepEvery, "evicted nodes pile up behind the recency log's head");
             int tabled = _table.CountByWalking();
             Assert(linked == tabled && linked == _lru.Count, $"the recency log holds {linked} nodes and counts {_lru.Count}, the table holds {tabled}");
             long pinned = 0;

@@ -37,6 +37,10 @@ internal struct PolicyLine
     [FieldOffset(CacheLine + 24)]
     internal int Count;
 
+    /// <summary>Slots behind <see cref="Head"/> not yet swept, some holding an evicted node (see <see cref="RecencyLog{TKey,TValue}"/>).</summary>
+    [FieldOffset(CacheLine + 28)]
+    internal int Unswept;
+
     [FieldOffset(CacheLine + 32)]
     internal long Size;
 

@@ -17,16 +17,26 @@ namespace AtomicLru.Engine;
 /// keeps is the same exact LRU order.</para>
 /// <para>A node's <see cref="NodeLookupFields{TKey}.RecencyStamp"/> is the sequence number of its slot less the
 /// top bit (<see cref="StampOf"/>: an int, so that a node fits in 64 bytes), or
-/// <see cref="NodeLookupFields{TKey}.Gone"/> once it has left the cache. Slot <c>s</c> lives at index
+/// <see cref="NodeLookupFields{TKey}.Gone"/> before it is first added. Slot <c>s</c> lives at index
 /// <c>s &amp; mask</c>, which the stamp gives too, and no two slots in the log share a stamp: the log never
 /// holds more than <see cref="MaxCapacity"/> slots. Empty slots are left behind as holes; the head skips
 /// them, and when the log is full it either closes the holes (when at most half the slots are in use: each
 /// node moved costs one write to it, paid for by the half of the log it frees) or doubles.</para>
+/// <para>Evicting the least recent node moves the head past its slot without emptying it; the slots left
+/// behind the head are emptied together once there are <see cref="SweepEvery"/> of them (or before an
+/// append would reuse one). Why: evictions by two threads in turn emptied neighbouring slots, so the head's
+/// cache line crossed between the cores on nearly every eviction; now both only read it, and one of them
+/// writes it once per sweep. The price is that an evicted node stays reachable from the log until the next
+/// sweep: at most <see cref="SweepEvery"/> nodes. <see cref="Contains"/> therefore asks whether the stamp lies
+/// between head and tail before it looks at the slot.</para>
 /// </remarks>
 internal sealed class RecencyLog<TKey, TValue>
     where TKey : notnull
 {
     private const int InitialCapacity = 16;
+
+    /// <summary>How many slots behind the head may be left unswept (see the remarks): the 8 references of a cache line.</summary>
+    internal const int SweepEvery = 8;
 
     /// <summary>The most slots the log holds: 2^30. The engine keeps at most one entry fewer, so that a log this
     /// large that fills up always has a hole to close (a move empties its node's old slot before appending).</summary>
@@ -68,7 +78,7 @@ internal sealed class RecencyLog<TKey, TValue>
             Node<TKey, TValue>? node;
             while ((node = slots[(int)Line.Head & mask].Node) is null)
             {
-                Line.Head++;
+                AdvanceHead(leftBehind: false);
             }
 
             return node;
@@ -95,23 +105,79 @@ internal sealed class RecencyLog<TKey, TValue>
         Append(node);
     }
 
-    /// <summary>Takes a node out of the log and marks it as gone from the cache.</summary>
+    /// <summary>Takes a node out of the log: the least recent one by moving the head past it, any other by emptying its slot.</summary>
     internal void Remove(Node<TKey, TValue> node)
     {
-        _slots[node.RecencyStamp & (_slots.Length - 1)].Node = null;
+        int stamp = node.RecencyStamp;
+        if (stamp == StampOf(Line.Head))
+        {
+            AdvanceHead(leftBehind: true);
+        }
+        else
+        {
+            _slots[stamp & (_slots.Length - 1)].Node = null;
+        }
+
         Line.Count--;
     }
 
     /// <summary>
-    /// True if the node is in the log: its stamp's slot holds it. A node that left keeps its last stamp, and
-    /// that slot is empty or holds another node by then, since a node is never put back once removed.
-    /// Removing a node writes only its slot, not the node: the node of an evicted entry was often last written
-    /// on the other core, and writing it cost the evicting write one more cache-line transfer.
+    /// True if the node is in the log: its stamp lies between head and tail, and that slot holds it. A node that
+    /// left keeps its last stamp: its slot is empty or holds another node by then (a node is never put back once
+    /// removed), or, just after an eviction, still holds it but lies behind the head. Removing a node writes only
+    /// the log, not the node: the node of an evicted entry was often last written on the other core, and writing
+    /// it cost the evicting write one more cache-line transfer.
     /// </summary>
     internal bool Contains(Node<TKey, TValue> node)
     {
         int stamp = node.RecencyStamp;
-        return stamp != Node<TKey, TValue>.Gone && ReferenceEquals(_slots[stamp & (_slots.Length - 1)].Node, node);
+        return stamp != Node<TKey, TValue>.Gone
+            && ((stamp - StampOf(Line.Head)) & int.MaxValue) < Line.Tail - Line.Head
+            && ReferenceEquals(_slots[stamp & (_slots.Length - 1)].Node, node);
+    }
+
+    /// <summary>Slots outside head to tail that still hold a node: at most <see cref="SweepEvery"/> - 1. For invariant checks.</summary>
+    internal int UnsweptNodes()
+    {
+        int held = 0;
+        foreach (Slot slot in _slots)
+        {
+            held += slot.Node is null ? 0 : 1;
+        }
+
+        for (long sequence = Line.Head; sequence < Line.Tail; sequence++)
+        {
+            held -= _slots[(int)sequence & (_slots.Length - 1)].Node is null ? 0 : 1;
+        }
+
+        return held;
+    }
+
+    /// <summary>Moves the head one slot on; <paramref name="leftBehind"/> says the slot still holds its (evicted) node.</summary>
+    private void AdvanceHead(bool leftBehind)
+    {
+        Line.Head++;
+        if ((leftBehind || Line.Unswept != 0) && ++Line.Unswept == SweepEvery)
+        {
+            Sweep();
+        }
+    }
+
+    /// <summary>Empties the slots the head has left behind since the last sweep; only those that hold a node are written.</summary>
+    private void Sweep()
+    {
+        Slot[] slots = _slots;
+        int mask = slots.Length - 1;
+        for (long sequence = Line.Head - Line.Unswept; sequence < Line.Head; sequence++)
+        {
+            ref Node<TKey, TValue>? slot = ref slots[(int)sequence & mask].Node;
+            if (slot is not null)
+            {
+                slot = null;
+            }
+        }
+
+        Line.Unswept = 0;
     }
 
     /// <summary>The nodes from the least to the most recently used. Nothing may change the log meanwhile.</summary>
@@ -141,14 +207,20 @@ internal sealed class RecencyLog<TKey, TValue>
 
         _slots = new Slot[InitialCapacity];
         Line.Head = Line.Tail = 0;
+        Line.Unswept = 0;
         Line.Count = 0;
     }
 
     private void Append(Node<TKey, TValue> node)
     {
-        if (Line.Tail - Line.Head == _slots.Length)
+        if (Line.Tail - Line.Head + Line.Unswept == _slots.Length)
         {
-            MakeSpace();
+            // The tail would reuse a slot the head left behind: sweep first; make room only if the log is still full.
+            Sweep();
+            if (Line.Tail - Line.Head == _slots.Length)
+            {
+                MakeSpace();
+            }
         }
 
         node.RecencyStamp = StampOf(Line.Tail);
