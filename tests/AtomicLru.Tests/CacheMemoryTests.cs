@@ -49,6 +49,49 @@ public sealed class CacheMemoryTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Evicted_entries_over_1_KB_are_let_go_at_once_and_smaller_ones_within_seven_evictions()
+    {
+        // The recency log empties an evicted entry's slot lazily (eight at a time) only for entries of at most
+        // 1 KB; a bigger value must not stay reachable after its eviction.
+        // A hundred entries, so the recency log (128 slots) has room and no append forces a sweep.
+        using var engine = new LruEngine<int, byte[]>(null, 100 * 2048, null, TimeSpan.FromSeconds(1));
+        // Thirteen evictions: not a multiple of a sweep, so some slots are left unswept at the end.
+        WeakReference[] large = Fill(engine, first: 0, count: 100, valueSize: 2048);
+        Fill(engine, first: 1000, count: 13, valueSize: 2048); // evicts the first thirteen
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        Assert.All(large[..13], value => Assert.False(value.IsAlive, "an evicted 2 KB value is still reachable"));
+        Assert.All(large[13..], value => Assert.True(value.IsAlive)); // still cached
+
+        using var small = new LruEngine<int, byte[]>(100, null, null, TimeSpan.FromSeconds(1));
+        WeakReference[] tiny = Fill(small, first: 0, count: 100, valueSize: 16);
+        Fill(small, first: 1000, count: 13, valueSize: 16);
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        int alive = Array.FindAll(tiny[..13], value => value.IsAlive).Length;
+        Assert.InRange(alive, 0, RecencyLog<int, byte[]>.SweepEvery - 1);
+        Assert.True(alive > 0, "no small evicted entry waited for a sweep: the test no longer shows the large ones are treated apart");
+        small.CheckInvariants();
+        engine.CheckInvariants();
+
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        static WeakReference[] Fill(LruEngine<int, byte[]> target, int first, int count, int valueSize)
+        {
+            var values = new WeakReference[count];
+            for (int i = 0; i < count; i++)
+            {
+                byte[] value = new byte[valueSize];
+                values[i] = new WeakReference(value);
+                Assert.True(target.Set(first + i, value, System.Threading.Timeout.InfiniteTimeSpan, valueSize));
+            }
+
+            return values;
+        }
+    }
+
+    [Fact]
     public void The_node_sizes_the_cache_charges_are_what_the_runtime_allocates_for_each_kind_of_node()
     {
         Assert.Equal(EntrySize.NodeBytes, Allocated(static () => new Node<string, byte[]>("k", 1, Array.Empty<byte>(), Node<string, byte[]>.Never, 1)));

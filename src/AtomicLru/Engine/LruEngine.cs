@@ -94,6 +94,13 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
     private readonly Action<TimedNode<TKey, TValue>> _expire;
     private readonly long _maxItems;
     private readonly long _maxSize;
+
+    /// <summary>
+    /// The largest entry whose eviction may leave its node reachable from the recency log until the log's next
+    /// sweep (see <see cref="RecencyLog{TKey,TValue}"/>): 1 KB, or a 64th of the size limit if that is less. At most
+    /// seven such entries wait, so they hold at most a ninth of the limit beyond it, and at most 7 KB.
+    /// </summary>
+    private readonly long _sweepLaterMaxSize;
     private readonly long _maxItemSize;
     private ITimer? _timer;
     private volatile bool _disposed;
@@ -124,6 +131,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
     {
         _maxItems = Math.Min(maxItems ?? long.MaxValue, RecencyLog<TKey, TValue>.MaxCapacity - 1); // the log's room, with a slot to spare for a move
         _maxSize = maxSize ?? long.MaxValue;
+        _sweepLaterMaxSize = Math.Min(1024, _maxSize / 64);
         _maxItemSize = Math.Min(Math.Min(maxItemSize ?? _maxSize, _maxSize), Node<TKey, TValue>.MaxSize - 1);
         _clock = new EngineClock(timeProvider);
         _table = new NodeTable<TKey, TValue>(comparer);
@@ -792,7 +800,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
     {
         CountPinnedLocked(node, -1);
         _table.Remove(node);
-        _lru.Remove(node);
+        _lru.Remove(node, sweepLater: reason == RemovalReason.Capacity && node.Size <= _sweepLaterMaxSize);
         if (node.Kind != NodeKind.Plain)
         {
             _wheel.Unschedule(Unsafe.As<TimedNode<TKey, TValue>>(node));

@@ -27,7 +27,7 @@ namespace AtomicLru.Engine;
 /// append would reuse one). Why: evictions by two threads in turn emptied neighbouring slots, so the head's
 /// cache line crossed between the cores on nearly every eviction; now both only read it, and one of them
 /// writes it once per sweep. The price is that an evicted node stays reachable from the log until the next
-/// sweep: at most <see cref="SweepEvery"/> nodes. <see cref="Contains"/> therefore asks whether the stamp lies
+/// sweep: at most <see cref="SweepEvery"/> - 1 nodes, and the engine asks for this only for small entries. <see cref="Contains"/> therefore asks whether the stamp lies
 /// between head and tail before it looks at the slot.</para>
 /// </remarks>
 internal sealed class RecencyLog<TKey, TValue>
@@ -105,11 +105,14 @@ internal sealed class RecencyLog<TKey, TValue>
         Append(node);
     }
 
-    /// <summary>Takes a node out of the log: the least recent one by moving the head past it, any other by emptying its slot.</summary>
-    internal void Remove(Node<TKey, TValue> node)
+    /// <summary>
+    /// Takes a node out of the log by emptying its slot; but with <paramref name="sweepLater"/>, the least recent
+    /// node (an eviction) by moving the head past its slot, which the next sweep empties.
+    /// </summary>
+    internal void Remove(Node<TKey, TValue> node, bool sweepLater = false)
     {
         int stamp = node.RecencyStamp;
-        if (stamp == StampOf(Line.Head))
+        if (sweepLater && stamp == StampOf(Line.Head))
         {
             AdvanceHead(leftBehind: true);
         }
