@@ -30,8 +30,8 @@ internal abstract class NodeLookupFields<TKey>
     /// Where the node's slot is in the <see cref="RecencyLog{TKey,TValue}"/> (the slot's sequence number, less
     /// its top bit: see <see cref="RecencyLog{TKey,TValue}.StampOf"/>), or <see cref="Gone"/> before the node is
     /// first added. A node that left the cache keeps its last stamp: whether it is still in is
-    /// <see cref="RecencyLog{TKey,TValue}.Contains"/> (its slot holds it), which is how a stale read record is
-    /// recognised. Used only under the lock.
+    /// <see cref="RecencyLog{TKey,TValue}.Contains"/> (the stamp lies between the log's head and tail, and its slot
+    /// holds the node), which is how a stale read record is recognised. Used only under the lock.
     /// </summary>
     internal int RecencyStamp = Gone;
 

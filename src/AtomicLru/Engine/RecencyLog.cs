@@ -27,8 +27,9 @@ namespace AtomicLru.Engine;
 /// append would reuse one). Why: evictions by two threads in turn emptied neighbouring slots, so the head's
 /// cache line crossed between the cores on nearly every eviction; now both only read it, and one of them
 /// writes it once per sweep. The price is that an evicted node stays reachable from the log until the next
-/// sweep: at most <see cref="SweepEvery"/> - 1 nodes, and the engine asks for this only for small entries. <see cref="Contains"/> therefore asks whether the stamp lies
-/// between head and tail before it looks at the slot.</para>
+/// sweep: at most <see cref="SweepEvery"/> - 1 nodes, and the engine asks for this only for small entries.
+/// <see cref="Contains"/> therefore asks whether the stamp lies between head and tail before it looks at the
+/// slot.</para>
 /// </remarks>
 internal sealed class RecencyLog<TKey, TValue>
     where TKey : notnull
