@@ -25,19 +25,21 @@ internal static class ZipfThroughput
         Report.Line($"## Zipf get-or-set throughput (s = 0.9, {KeySpace:N0} keys; million operations per second, median of {Rounds} interleaved rounds)");
         Report.Line();
         Report.Line("ConcurrentDictionary is unbounded (it never evicts, so its hit ratio climbs towards 100 %): the ceiling, not a competitor.");
+        Report.Line("With more than one thread, the row also gives the core-to-core transfer time measured just before it: the VM's cores move during a run, and every multi-threaded figure follows them.");
         Report.Line();
-        Report.Line("| capacity | threads | " + string.Join(" | ", Names) + " | AtomicLru / BitFaster | AtomicLru / MemoryCache |");
-        Report.Line("|---|---|" + string.Concat(Enumerable.Repeat("---|", Names.Length + 2)));
+        Report.Line("| capacity | threads | core-to-core, ns | " + string.Join(" | ", Names) + " | AtomicLru / BitFaster | AtomicLru / MemoryCache |");
+        Report.Line("|---|---|---|" + string.Concat(Enumerable.Repeat("---|", Names.Length + 2)));
         foreach (int capacity in new[] { 10_000, 100_000 })
         {
             for (int threads = 1; threads <= Environment.ProcessorCount; threads++)
             {
+                string transfer = threads > 1 && CoreToCore.TransferNanoseconds() is double nanoseconds ? $"{nanoseconds:F0}" : "—";
                 var results = Report.Interleave(Names, Rounds, name =>
                 {
                     using ICandidate cache = Candidates.Create(name, capacity);
                     return Measure(cache, keys, sample, threads, value);
                 });
-                Report.Line($"| {capacity:N0} | {threads} | " + string.Join(" | ", Names.Select(n => Report.F(results[n], 2))) +
+                Report.Line($"| {capacity:N0} | {threads} | {transfer} | " + string.Join(" | ", Names.Select(n => Report.F(results[n], 2))) +
                             $" | {Report.Ratio(results.Ratio(Candidates.Atomic, Candidates.BitFaster))} | {Report.Ratio(results.Ratio(Candidates.Atomic, Candidates.Memory))} |");
                 foreach (string name in Names.Where(n => n != Candidates.Dictionary))
                 {
