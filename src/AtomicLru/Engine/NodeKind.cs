@@ -1,7 +1,7 @@
 namespace AtomicLru.Engine;
 
 /// <summary>
-/// Which class a node is, as a byte in the node itself. The engine's code is shared by every instantiation
+/// Which class a node is, kept in the node itself (two bits of its size field, see <see cref="Node{TKey,TValue}"/>). The engine's code is shared by every instantiation
 /// with reference types (it runs as <c>LruEngine&lt;__Canon, __Canon&gt;</c>), where a type test such as
 /// <c>node is TimedNode&lt;TKey, TValue&gt;</c> first looks the exact generic type up in a runtime dictionary
 /// and then calls a casting helper. Measured on every evicting insert, that lookup fell to the runtime's slow
