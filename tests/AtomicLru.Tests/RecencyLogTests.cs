@@ -33,6 +33,7 @@ public sealed class RecencyLogTests
                 nextKey++;
                 log.Add(node);
                 Assert.True(log.Contains(node));
+                Assert.Equal(log.Line.Tail - log.Line.Head >= 4, log.IsAmongNewest(node)); // in the tail slot
                 place[node] = model.AddFirst(node);
             }
             else if (model.Count > 0 && roll < 85)
@@ -41,6 +42,7 @@ public sealed class RecencyLogTests
                 Node<int, int> node = roll < 60 ? model.ElementAt(Math.Min(random.Next(4), model.Count - 1)) : place.Keys.ElementAt(random.Next(place.Count));
                 log.MoveToFirst(node);
                 Assert.True(log.Contains(node));
+                Assert.Equal(log.Line.Tail - log.Line.Head >= 4, log.IsAmongNewest(node)); // in the tail slot
                 model.Remove(place[node]);
                 place[node] = model.AddFirst(node);
             }
@@ -75,6 +77,25 @@ public sealed class RecencyLogTests
                 Assert.All(removed.Skip(Math.Max(0, removed.Count - 64)), gone => Assert.False(log.Contains(gone)));
                 Assert.All(model, kept => Assert.True(log.Contains(kept)));
                 Assert.InRange(log.UnsweptNodes(), 0, RecencyLog<int, int>.SweepEvery - 1);
+
+                // Among the newest quarter of the slots: a node so placed has fewer than a quarter of the slots'
+                // worth of nodes after it, and the least recent (at the head once Last has skipped the holes) never is.
+                long span = log.Line.Tail - log.Line.Head;
+                int newer = 0;
+                foreach (Node<int, int> kept in model)
+                {
+                    if (log.IsAmongNewest(kept))
+                    {
+                        Assert.True(newer < span / 4, "a node with a quarter of the log's slots after it counted among the newest");
+                    }
+
+                    newer++;
+                }
+
+                if (model.Count > 0)
+                {
+                    Assert.False(log.IsAmongNewest(log.Last!));
+                }
             }
         }
 

@@ -111,18 +111,9 @@ internal sealed class ReadBuffer<TKey, TValue>
     private void MarkInUse(Stripe stripe)
         => Volatile.Write(ref _inUse[Interlocked.Increment(ref _inUseCount) - 1], stripe);
 
-    /// <summary>
-    /// Replays the pending records of every stripe in use (or only the calling thread's), oldest first within a
-    /// stripe. Caller holds the lock.
-    /// </summary>
-    internal void Drain(Action<Node<TKey, TValue>> replay, bool currentStripeOnly = false)
+    /// <summary>Replays the pending records of every stripe in use, oldest first within a stripe. Caller holds the lock.</summary>
+    internal void Drain(Action<Node<TKey, TValue>> replay)
     {
-        if (currentStripeOnly)
-        {
-            Current.Drain(replay);
-            return;
-        }
-
         Stripe?[] inUse = _inUse;
         int count = Volatile.Read(ref _inUseCount);
         for (int i = 0; i < count; i++)

@@ -140,6 +140,18 @@ internal sealed class RecencyLog<TKey, TValue>
             && ReferenceEquals(_slots[stamp & (_slots.Length - 1)].Node, node);
     }
 
+    /// <summary>
+    /// True if the node's stamp lies in the newest quarter of the slots between head and tail (or is
+    /// <see cref="NodeLookupFields{TKey}.Gone"/>): moving it to the front would change which node is evicted next
+    /// only after a quarter of the log has been appended. A node that left may answer either way; the caller only
+    /// uses true to skip a move.
+    /// </summary>
+    internal bool IsAmongNewest(Node<TKey, TValue> node)
+    {
+        int age = (StampOf(Line.Tail) - node.RecencyStamp) & int.MaxValue;
+        return age <= (Line.Tail - Line.Head) >> 2;
+    }
+
     /// <summary>Slots outside head to tail that still hold a node: at most <see cref="SweepEvery"/> - 1. For invariant checks.</summary>
     internal int UnsweptNodes()
     {
