@@ -197,4 +197,17 @@ public sealed class RecencyLogTests
         Assert.Equal(0, log.Count);
         Assert.Null(log.Last);
     }
+
+    [Fact]
+    public void Last_throws_rather_than_loops_when_the_count_says_a_node_is_left_and_none_is()
+    {
+        var log = new RecencyLog<int, int>();
+        var node = new Node<int, int>(1, 1, 1, Node<int, int>.Never, 1);
+        log.Add(node);
+        log.Remove(node);
+        log.Line.Count = 1; // what a bug in the engine's bookkeeping would leave
+
+        var thrown = Assert.Throws<InvalidOperationException>(() => log.Last);
+        Assert.Contains("counts 1 nodes but holds none", thrown.Message, StringComparison.Ordinal);
+    }
 }

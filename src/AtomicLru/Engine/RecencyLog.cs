@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Threading;
@@ -79,6 +80,12 @@ internal sealed class RecencyLog<TKey, TValue>
             Node<TKey, TValue>? node;
             while ((node = slots[(int)Line.Head & mask].Node) is null)
             {
+                if (Line.Head == Line.Tail)
+                {
+                    // Count says a node is left, but no slot holds one: a bug, and looping on would hang the caller.
+                    throw new InvalidOperationException($"The recency log counts {Line.Count} nodes but holds none between head and tail.");
+                }
+
                 AdvanceHead(leftBehind: false);
             }
 
