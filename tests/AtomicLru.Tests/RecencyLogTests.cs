@@ -32,7 +32,7 @@ public sealed class RecencyLogTests
                 var node = new Node<int, int>(nextKey, nextKey, nextKey, Node<int, int>.Never, 1);
                 nextKey++;
                 log.Add(node);
-                Assert.True(log.Contains(node));
+                Assert.True(node.InRecencyLog);
                 Assert.Equal(log.Line.Tail - log.Line.Head >= 4, log.IsAmongNewest(node)); // in the tail slot
                 place[node] = model.AddFirst(node);
             }
@@ -41,7 +41,7 @@ public sealed class RecencyLogTests
                 // Mostly recent nodes, as reads of hot keys are: they leave the most holes behind.
                 Node<int, int> node = roll < 60 ? model.ElementAt(Math.Min(random.Next(4), model.Count - 1)) : place.Keys.ElementAt(random.Next(place.Count));
                 log.MoveToFirst(node);
-                Assert.True(log.Contains(node));
+                Assert.True(node.InRecencyLog);
                 Assert.Equal(log.Line.Tail - log.Line.Head >= 4, log.IsAmongNewest(node)); // in the tail slot
                 model.Remove(place[node]);
                 place[node] = model.AddFirst(node);
@@ -58,7 +58,7 @@ public sealed class RecencyLogTests
                 }
 
                 log.Remove(node, sweepLater: evict);
-                Assert.False(log.Contains(node));
+                Assert.False(node.InRecencyLog);
                 removed.Add(node);
                 model.Remove(place[node]);
                 place.Remove(node);
@@ -74,8 +74,8 @@ public sealed class RecencyLogTests
 
                 // A removed node keeps its last stamp; after the log has moved on, closed holes, grown or
                 // wrapped, that slot must still not be taken for it.
-                Assert.All(removed.Skip(Math.Max(0, removed.Count - 64)), gone => Assert.False(log.Contains(gone)));
-                Assert.All(model, kept => Assert.True(log.Contains(kept)));
+                Assert.All(removed.Skip(Math.Max(0, removed.Count - 64)), gone => Assert.False(gone.InRecencyLog));
+                Assert.All(model, kept => Assert.True(kept.InRecencyLog));
                 Assert.InRange(log.UnsweptNodes(), 0, RecencyLog<int, int>.SweepEvery - 1);
 
                 // Among the newest quarter of the slots: a node so placed has fewer than a quarter of the slots'
@@ -133,7 +133,7 @@ public sealed class RecencyLogTests
                 log.Remove(victim, sweepLater: key % 5 != 0); // as the engine: all but large entries wait for the sweep
                 model.RemoveLast();
                 place.Remove(victim);
-                Assert.False(log.Contains(victim));
+                Assert.False(victim.InRecencyLog);
                 evicted.Enqueue(victim);
                 if (evicted.Count > 2 * RecencyLog<int, int>.SweepEvery)
                 {
@@ -147,7 +147,7 @@ public sealed class RecencyLogTests
 
             Assert.Equal(model.Count, log.Count);
             Assert.InRange(log.UnsweptNodes(), 0, RecencyLog<int, int>.SweepEvery - 1);
-            Assert.All(evicted, gone => Assert.False(log.Contains(gone)));
+            Assert.All(evicted, gone => Assert.False(gone.InRecencyLog));
             if (key % 13 == 0)
             {
                 Assert.Equal(model.Reverse().Select(n => n.Key), log.OldestFirst().Select(n => n.Key));
@@ -193,7 +193,7 @@ public sealed class RecencyLogTests
         var visited = new List<int>();
         log.Clear(node => visited.Add(node.Key));
         Assert.Equal(new[] { 0 }.Concat(Enumerable.Range(1, 39).Reverse()), visited);
-        Assert.All(nodes, node => Assert.False(log.Contains(node)));
+        Assert.All(nodes, node => Assert.False(node.InRecencyLog));
         Assert.Equal(0, log.Count);
         Assert.Null(log.Last);
     }

@@ -29,11 +29,16 @@ internal abstract class NodeLookupFields<TKey>
     /// <summary>
     /// Where the node's slot is in the <see cref="RecencyLog{TKey,TValue}"/> (the slot's sequence number, less
     /// its top bit: see <see cref="RecencyLog{TKey,TValue}.StampOf"/>), or <see cref="Gone"/> before the node is
-    /// first added. A node that left the cache keeps its last stamp: whether it is still in is
-    /// <see cref="RecencyLog{TKey,TValue}.Contains"/> (the stamp lies between the log's head and tail, and its slot
-    /// holds the node), which is how a stale read record is recognised. Used only under the lock.
+    /// first added and from its removal on (see <see cref="InRecencyLog"/>). Used only under the lock.
     /// </summary>
     internal int RecencyStamp = Gone;
+
+    /// <summary>
+    /// True while the node is in the <see cref="RecencyLog{TKey,TValue}"/>, that is, in the cache: its stamp is not
+    /// <see cref="Gone"/>, which it is before it is added and from its removal on (a node is never put back once
+    /// removed). This is how a stale read record, or an expired node a reader reports, is recognised. Under the lock.
+    /// </summary>
+    internal bool InRecencyLog => RecencyStamp != Gone;
 
     private protected NodeLookupFields(TKey key, int hash, long expiresAt)
     {
