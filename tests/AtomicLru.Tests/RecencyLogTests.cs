@@ -72,8 +72,8 @@ public sealed class RecencyLogTests
                 Assert.Same(model.Last?.Value, log.Last);
                 Assert.True(log.StampsMatchSlots());
 
-                // A removed node keeps its last stamp; after the log has moved on, closed holes, grown or
-                // wrapped, that slot must still not be taken for it.
+                // A removed node is marked gone: however the log has moved on since (closed holes, grown, wrapped),
+                // it never counts as in again, and every node kept still does.
                 Assert.All(removed.Skip(Math.Max(0, removed.Count - 64)), gone => Assert.False(gone.InRecencyLog));
                 Assert.All(model, kept => Assert.True(kept.InRecencyLog));
                 Assert.InRange(log.UnsweptNodes(), 0, RecencyLog<int, int>.SweepEvery - 1);

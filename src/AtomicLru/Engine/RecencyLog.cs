@@ -18,8 +18,8 @@ namespace AtomicLru.Engine;
 /// keeps is the same exact LRU order.</para>
 /// <para>A node's <see cref="NodeLookupFields{TKey}.RecencyStamp"/> is the sequence number of its slot less the
 /// top bit (<see cref="StampOf"/>: an int, so that a node fits in 64 bytes), or
-/// <see cref="NodeLookupFields{TKey}.Gone"/> before it is first added and once it is removed. Slot <c>s</c> lives at index
-/// <c>s &amp; mask</c>, which the stamp gives too, and no two slots in the log share a stamp: the log never
+/// <see cref="NodeLookupFields{TKey}.Gone"/> before it is first added and once it is removed. Slot <c>s</c> lives
+/// at index <c>s &amp; mask</c>, which the stamp gives too, and no two slots in the log share a stamp: the log never
 /// holds more than <see cref="MaxCapacity"/> slots. Empty slots are left behind as holes; the head skips
 /// them, and when the log is full it either closes the holes (when at most half the slots are in use: each
 /// node moved costs one write to it, paid for by the half of the log it frees) or doubles.</para>
@@ -30,11 +30,11 @@ namespace AtomicLru.Engine;
 /// writes it once per sweep. The price is that an evicted node stays reachable from the log until the next
 /// sweep: at most <see cref="SweepEvery"/> - 1 nodes, and the engine asks for this only for small entries.</para>
 /// <para>Every removal, eviction included, writes <see cref="NodeLookupFields{TKey}.Gone"/> into the node, so
-/// <see cref="NodeLookupFields{TKey}.InRecencyLog"/> reads only the node. Why: every replayed read asks it, and the node is in cache
-/// then (its reader just loaded it) where the slot, a random one in a large log, is not: checking the slot made
-/// replays wait for a miss (paired runs: independent hits over 100,000 entries 3-7 % faster without it, get-or-set
-/// with one thread -5 % to +9 % over six runs). The price is the write to an evicted node (evicting inserts 3 %
-/// slower).</para>
+/// <see cref="NodeLookupFields{TKey}.InRecencyLog"/> reads only the node. Why: every replayed read asks it, and
+/// the node is in cache then (its reader just loaded it) where the slot, a random one in a large log, is not:
+/// checking the slot made replays wait for a miss (paired runs: independent hits over 100,000 entries 3-7 %
+/// faster without it, get-or-set with one thread -5 % to +9 % over six runs). The price is the write to an
+/// evicted node (evicting inserts 3 % slower).</para>
 /// </remarks>
 internal sealed class RecencyLog<TKey, TValue>
     where TKey : notnull
@@ -139,10 +139,8 @@ internal sealed class RecencyLog<TKey, TValue>
     }
 
     /// <summary>
-    /// True if the node's stamp lies in the newest quarter of the slots between head and tail (or is
-    /// <see cref="NodeLookupFields{TKey}.Gone"/>): moving it to the front would change which node is evicted next
-    /// only after a quarter of the log has been appended. A node that left may answer either way; the caller only
-    /// uses true to skip a move.
+    /// True if the node, which is in the log, lies in the newest quarter of the slots between head and tail: moving
+    /// it to the front would change which node is evicted next only after a quarter of the log has been appended.
     /// </summary>
     internal bool IsAmongNewest(Node<TKey, TValue> node)
     {
