@@ -1,4 +1,5 @@
 using System;
+using System.Threading;
 using AtomicLru;
 using AtomicLru.Engine;
 using Xunit.Abstractions;
@@ -52,43 +53,77 @@ public sealed class CacheMemoryTests(ITestOutputHelper output)
     public void Evicted_entries_over_1_KB_are_let_go_at_once_and_smaller_ones_within_seven_evictions()
     {
         // The recency log empties an evicted entry's slot lazily (eight at a time) only for entries of at most
-        // 1 KB; a bigger value must not stay reachable after its eviction.
+        // 1 KB; a bigger value must not stay reachable after its eviction. Entries with an expiry, whose nodes
+        // are not reused (a reused node lets go of its old value at once: see the next test).
         // A hundred entries, so the recency log (128 slots) has room and no append forces a sweep.
+        TimeSpan ttl = TimeSpan.FromDays(1);
         using var engine = new LruEngine<int, byte[]>(null, 100 * 2048, null, TimeSpan.FromSeconds(1));
         // Thirteen evictions: not a multiple of a sweep, so some slots are left unswept at the end.
-        WeakReference[] large = Fill(engine, first: 0, count: 100, valueSize: 2048);
-        Fill(engine, first: 1000, count: 13, valueSize: 2048); // evicts the first thirteen
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        GC.Collect();
-        Assert.All(large[..13], value => Assert.False(value.IsAlive, "an evicted 2 KB value is still reachable"));
-        Assert.All(large[13..], value => Assert.True(value.IsAlive)); // still cached
+        WeakReference[] large = Fill(engine, first: 0, count: 100, valueSize: 2048, ttl);
+        Fill(engine, first: 1000, count: 13, valueSize: 2048, ttl); // evicts the first thirteen
+        Assert.Equal(0, AliveAfterCollection(large[..13]));
+        Assert.Equal(87, AliveAfterCollection(large[13..])); // still cached
 
         using var small = new LruEngine<int, byte[]>(100, null, null, TimeSpan.FromSeconds(1));
-        WeakReference[] tiny = Fill(small, first: 0, count: 100, valueSize: 16);
-        Fill(small, first: 1000, count: 13, valueSize: 16);
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        GC.Collect();
-        int alive = Array.FindAll(tiny[..13], value => value.IsAlive).Length;
+        WeakReference[] tiny = Fill(small, first: 0, count: 100, valueSize: 16, ttl);
+        Fill(small, first: 1000, count: 13, valueSize: 16, ttl);
+        int alive = AliveAfterCollection(tiny[..13]);
         Assert.InRange(alive, 0, RecencyLog<int, byte[]>.SweepEvery - 1);
         Assert.True(alive > 0, "no small evicted entry waited for a sweep: the test no longer shows the large ones are treated apart");
         small.CheckInvariants();
         engine.CheckInvariants();
+    }
 
-        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-        static WeakReference[] Fill(LruEngine<int, byte[]> target, int first, int count, int valueSize)
+    [Fact]
+    public void An_entry_without_expiry_that_evicts_one_takes_over_its_node_and_the_old_value_is_let_go_at_once()
+    {
+        using var engine = new LruEngine<int, byte[]>(100, null, null, TimeSpan.FromSeconds(1));
+        WeakReference[] first = Fill(engine, first: 0, count: 100, valueSize: 16, Timeout.InfiniteTimeSpan);
+        Fill(engine, first: 1000, count: 13, valueSize: 16, Timeout.InfiniteTimeSpan); // evicts the first thirteen
+        Assert.Equal(0, AliveAfterCollection(first[..13])); // small ones too: their nodes hold the new values now
+        Assert.Equal(87, AliveAfterCollection(first[13..]));
+
+        // A write that evicts allocates nothing: not the node, not anything else.
+        byte[] value = new byte[16];
+        engine.Set(2000, value, Timeout.InfiniteTimeSpan, 16); // compiled before counting
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int key = 3000; key < 4000; key++)
         {
-            var values = new WeakReference[count];
-            for (int i = 0; i < count; i++)
-            {
-                byte[] value = new byte[valueSize];
-                values[i] = new WeakReference(value);
-                Assert.True(target.Set(first + i, value, System.Threading.Timeout.InfiniteTimeSpan, valueSize));
-            }
-
-            return values;
+            engine.Set(key, value, Timeout.InfiniteTimeSpan, 16);
         }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(100, engine.Count);
+        for (int key = 3900; key < 4000; key++)
+        {
+            Assert.True(engine.TryGet(key, out byte[]? got));
+            Assert.Same(value, got);
+        }
+
+        Assert.False(engine.TryGet(3899, out _));
+        engine.CheckInvariants();
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static WeakReference[] Fill(LruEngine<int, byte[]> target, int first, int count, int valueSize, TimeSpan ttl)
+    {
+        var values = new WeakReference[count];
+        for (int i = 0; i < count; i++)
+        {
+            byte[] value = new byte[valueSize];
+            values[i] = new WeakReference(value);
+            Assert.True(target.Set(first + i, value, ttl, valueSize));
+        }
+
+        return values;
+    }
+
+    private static int AliveAfterCollection(WeakReference[] values)
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        return Array.FindAll(values, value => value.IsAlive).Length;
     }
 
     [Fact]

@@ -22,6 +22,8 @@ public sealed class RecencyLogTests
         var model = new LinkedList<Node<int, int>>(); // most recent first
         var place = new Dictionary<Node<int, int>, LinkedListNode<Node<int, int>>>();
         var removed = new List<Node<int, int>>();
+        var stampsHad = new Dictionary<Node<int, int>, HashSet<int>>();
+        var lastStamp = new Dictionary<Node<int, int>, int>();
         int nextKey = 0;
         int largest = 0;
         for (int step = 0; step < 60_000; step++)
@@ -77,6 +79,18 @@ public sealed class RecencyLogTests
                 Assert.All(removed.Skip(Math.Max(0, removed.Count - 64)), gone => Assert.False(gone.InRecencyLog));
                 Assert.All(model, kept => Assert.True(kept.InRecencyLog));
                 Assert.InRange(log.UnsweptNodes(), 0, RecencyLog<int, int>.SweepEvery - 1);
+
+                // A node's stamp never goes back to a value it had (lock-free readers take an unchanged stamp to mean
+                // an unchanged node), whatever moves, closed holes and growth did since.
+                foreach (Node<int, int> kept in model)
+                {
+                    HashSet<int> had = stampsHad.TryGetValue(kept, out HashSet<int>? seen) ? seen : stampsHad[kept] = [];
+                    if (lastStamp.GetValueOrDefault(kept, Node<int, int>.Gone) != kept.RecencyStamp)
+                    {
+                        Assert.True(had.Add(kept.RecencyStamp), $"node {kept.Key} is back at stamp {kept.RecencyStamp}");
+                        lastStamp[kept] = kept.RecencyStamp;
+                    }
+                }
 
                 // Among the newest quarter of the slots: a node so placed has fewer than a quarter of the slots'
                 // worth of nodes after it, and the least recent (at the head once Last has skipped the holes) never is.

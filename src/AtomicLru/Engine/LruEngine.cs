@@ -43,6 +43,12 @@
 // Size <= the size limit, under any concurrency. Removal notifications are collected under the lock and
 // delivered after it is released, so a listener may call back into the cache without deadlock.
 //
+// Node reuse. A write that evicts a plain node (no expiry) to make room for a plain entry reuses the victim's
+// node for it instead of allocating one: no garbage per miss, and the node is in cache already. A reader may
+// still be on the node when it changes key, value and chain, so every lock-free lookup validates what it read
+// with the node's recency stamp, which a reuse sets to Gone before and to a never-before-used value after (see
+// NodeTable.Find). Nodes with an expiry are never reused, so expiry and sliding need no such check.
+//
 // Overwrites. For reference-type values a Set on an existing key updates the node in place (no
 // allocation): it stores the value, then the expiry with a release write; a reader loads the expiry
 // first (acquire), then the value, so it never pairs a fresh expiry with a stale value. A reader that
@@ -62,8 +68,9 @@
 // on any thread that reads its clock, including a writer inside its locked section.
 //
 // Linearizability. Every write happens entirely under the lock, so writes are totally ordered. A read's
-// result is the state at the moment it loaded the node (and its expiry): a hit means the key was present
-// then; a miss means the key's chain did not hold it at that moment. Recency updates from reads are the
+// result is the state at the moment it loaded the node (and its expiry), which the stamp check confirms was
+// still the key's node: a hit means the key was present then; a miss means the key's chain did not hold it
+// at that moment. Recency updates from reads are the
 // only thing applied late: before the next write decides what to evict, or, when writes overlap, before
 // the next write of the thread that read (see Writes above).
 //
@@ -166,17 +173,23 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
     private bool TryGetCore(TKey key, [MaybeNullWhen(false)] out TValue value, bool countStatistics)
     {
         ThrowIfDisposed();
-        Node<TKey, TValue>? node = _table.Find(key);
-        if (node is not null)
+        Node<TKey, TValue>? node;
+        while ((node = _table.Find(key, out int stamp)) is not null)
         {
             if (IsLiveAndSlid(node))
             {
                 value = node.Value;
+                if (!NodeTable<TKey, TValue>.StillHolds(node, stamp))
+                {
+                    continue; // reused for another key, or only moved, while we read it: look again
+                }
+
                 RecordRead(node, countStatistics);
                 return true;
             }
 
-            RemoveExpired(node);
+            RemoveExpired(node); // a timed node: never reused, so no check needed
+            break;
         }
 
         if (countStatistics)
@@ -230,14 +243,17 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
     internal bool ContainsKey(TKey key)
     {
         ThrowIfDisposed();
-        Node<TKey, TValue>? node = _table.Find(key);
-        if (node is null)
+        Node<TKey, TValue>? node;
+        while ((node = _table.Find(key, out int stamp)) is not null)
         {
-            return false;
+            long expiresAt = Volatile.Read(ref node.ExpiresAt);
+            if (NodeTable<TKey, TValue>.StillHolds(node, stamp))
+            {
+                return expiresAt == Node<TKey, TValue>.Never || _clock.Now() < expiresAt;
+            }
         }
 
-        long expiresAt = Volatile.Read(ref node.ExpiresAt);
-        return expiresAt == Node<TKey, TValue>.Never || _clock.Now() < expiresAt;
+        return false;
     }
 
     private void RecordRead(Node<TKey, TValue> node, bool countStatistics)
@@ -345,7 +361,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
                 && (expiresAt == Node<TKey, TValue>.Never || node.Kind != NodeKind.Plain))
             {
                 RemovalReason oldValueLeaves = node.ExpiresAt <= now ? RemovalReason.Expired : RemovalReason.Replaced;
-                if (!MakeRoomLocked(0, size - node.Size, keep: node))
+                if (!MakeRoomLocked(0, size - node.Size, keep: node, out _))
                 {
                     RemoveLocked(node, oldValueLeaves);
                     RecordRemovalLocked(key, value, size, RemovalReason.Capacity);
@@ -387,7 +403,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
                 }
 
                 long evictionsBefore = _lru.Line.CapacityEvictions;
-                if (!MakeRoomLocked(1, size, keep: null))
+                if (!MakeRoomLocked(1, size, keep: null, out Node<TKey, TValue>? reusable))
                 {
                     RecordRemovalLocked(key, value, size, RemovalReason.Capacity);
                     return false;
@@ -395,7 +411,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
 
                 Node<TKey, TValue> added = slidingTicks > 0
                     ? new SlidingNode<TKey, TValue>(key, hash, value, expiresAt, size, slidingTicks, cap)
-                    : NewNode(key, hash, value, expiresAt, size);
+                    : NewNode(key, hash, value, expiresAt, size, reusable);
                 added.Pinned = pinned;
                 AddLocked(added);
                 nextVictim = NextVictimIfEvictedLocked(evictionsBefore);
@@ -443,13 +459,13 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
             }
 
             long evictionsBefore = _lru.Line.CapacityEvictions;
-            if (!MakeRoomLocked(1, size, keep: null))
+            if (!MakeRoomLocked(1, size, keep: null, out Node<TKey, TValue>? reusable))
             {
                 RecordRemovalLocked(key, value, size, RemovalReason.Capacity);
                 return value;
             }
 
-            AddLocked(NewNode(key, hash, value, _clock.ExpiryFrom(now, ttl), size));
+            AddLocked(NewNode(key, hash, value, _clock.ExpiryFrom(now, ttl), size, reusable));
             nextVictim = NextVictimIfEvictedLocked(evictionsBefore);
             return value;
         }
@@ -759,17 +775,34 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
         return now;
     }
 
-    /// <summary>A node of the smallest kind that can hold the entry: wheel links only if it expires.</summary>
-    private static Node<TKey, TValue> NewNode(TKey key, int hash, TValue value, long expiresAt, long size)
-        => expiresAt == Node<TKey, TValue>.Never
-            ? new Node<TKey, TValue>(key, hash, value, expiresAt, size)
-            : new TimedNode<TKey, TValue>(key, hash, value, expiresAt, size);
+    /// <summary>
+    /// A node of the smallest kind that can hold the entry: wheel links only if it expires. An entry without an
+    /// expiry takes <paramref name="reusable"/> (a plain node this write evicted) if there is one, rather than a new
+    /// node. Only plain nodes are reused: a timed node's expiry and wheel links, and a sliding node's lock-free
+    /// expiry updates, would each need the reuse check of <see cref="NodeTable{TKey,TValue}.Find"/> too.
+    /// </summary>
+    private static Node<TKey, TValue> NewNode(TKey key, int hash, TValue value, long expiresAt, long size, Node<TKey, TValue>? reusable)
+    {
+        if (expiresAt != Node<TKey, TValue>.Never)
+        {
+            return new TimedNode<TKey, TValue>(key, hash, value, expiresAt, size);
+        }
+
+        if (reusable is null)
+        {
+            return new Node<TKey, TValue>(key, hash, value, expiresAt, size);
+        }
+
+        reusable.Reuse(key, hash, value, size);
+        return reusable;
+    }
 
     private void AddLocked(Node<TKey, TValue> node)
     {
         CountPinnedLocked(node, +1);
-        _table.Add(node, _lru.Count + 1);
+        _table.LinkAhead(node); // linked ahead, then stamped, then published: see NodeTable.Find for why this order
         _lru.Add(node);
+        _table.Add(node, _lru.Count);
         if (node.ExpiresAt != Node<TKey, TValue>.Never)
         {
             _wheel.Schedule(Unsafe.As<TimedNode<TKey, TValue>>(node)); // NewNode made a timed node for an expiry
@@ -783,9 +816,14 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
     /// more entries and <paramref name="bytes"/> more size fit within the limits. Room is made before the write
     /// lands, so a reader of Count or Size never sees them over a limit, not even for an instant.
     /// </summary>
+    /// <param name="entries">Entries about to be added: 0 or 1.</param>
+    /// <param name="bytes">Size about to be added.</param>
+    /// <param name="keep">A node that must stay (the one being overwritten), or null.</param>
+    /// <param name="reusable">The last plain node evicted, which the caller may reuse for what it adds; else null.</param>
     /// <returns>False, having evicted nothing, if even evicting every entry that may go would not make room.</returns>
-    private bool MakeRoomLocked(int entries, long bytes, Node<TKey, TValue>? keep)
+    private bool MakeRoomLocked(int entries, long bytes, Node<TKey, TValue>? keep, out Node<TKey, TValue>? reusable)
     {
+        reusable = null;
         if (_lru.Count + entries <= _maxItems && _lru.Line.Size + bytes <= _maxSize)
         {
             return true;
@@ -810,6 +848,10 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
             }
 
             RemoveLocked(victim, RemovalReason.Capacity);
+            if (victim.Kind == NodeKind.Plain)
+            {
+                reusable = victim;
+            }
         }
 
         return true;
@@ -860,9 +902,9 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
     private void ClearLocked(bool report)
     {
         _readBuffer.Discard();
+        _table.Clear(); // first: a reader that meets a node marked Gone looks again, and must then find the empty table
         _lru.Clear(report ? node => RecordRemovalLocked(node.Key, node.Value, node.Size, RemovalReason.Cleared) : static _ => { });
         _wheel.Clear();
-        _table.Clear();
         Volatile.Write(ref _lru.Line.Size, 0);
         _lru.Line.PinnedCount = 0;
         _lru.Line.PinnedSize = 0;

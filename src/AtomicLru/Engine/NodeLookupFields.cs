@@ -18,7 +18,8 @@ internal abstract class NodeLookupFields<TKey>
     /// <summary>The <see cref="RecencyStamp"/> of a node never yet put in the cache.</summary>
     internal const int Gone = -1;
 
-    internal readonly TKey Key;
+    /// <summary>The entry's key; changed only when an evicted plain node is reused (see <see cref="Node{TKey,TValue}.Reuse"/>).</summary>
+    internal TKey Key;
 
     /// <summary>Timestamp (in the engine clock's units) from which the entry is expired; <see cref="Node{TKey,TValue}.Never"/> if none.</summary>
     internal long ExpiresAt;
@@ -29,7 +30,9 @@ internal abstract class NodeLookupFields<TKey>
     /// <summary>
     /// Where the node's slot is in the <see cref="RecencyLog{TKey,TValue}"/> (the slot's sequence number, less
     /// its top bit: see <see cref="RecencyLog{TKey,TValue}.StampOf"/>), or <see cref="Gone"/> before the node is
-    /// first added and from its removal on (see <see cref="InRecencyLog"/>). Used only under the lock.
+    /// first added and from its removal on (see <see cref="InRecencyLog"/>). Written only under the lock.
+    /// Lock-free readers read it too, as the node's version: it becomes <see cref="Gone"/> before a node is reused
+    /// for another key and a new value after, never one it had before (see <see cref="NodeTable{TKey,TValue}.Find"/>).
     /// </summary>
     internal int RecencyStamp = Gone;
 

@@ -14,12 +14,13 @@ namespace AtomicLru.Engine;
 /// <remarks>
 /// <para>Chains are intrusive (<see cref="Node{TKey,TValue}.HashNext"/>), so an entry costs no table
 /// allocation of its own. Writers publish with release writes; a reader walks a chain with plain loads.</para>
-/// <para>Why a reader is safe: an insert puts a fully built node at the head of its chain. A removal
+/// <para>Why a reader is safe: an insert puts a fully built node, already stamped by the recency log, at the head of its chain. A removal
 /// makes the predecessor skip the node but leaves the node's own <c>HashNext</c> alone, so a reader that
 /// stands on a removed node still reaches every live node behind it. A reader therefore never misses a key
 /// that stayed in the table for the whole of its lookup, except while a resize relinks nodes into a new
 /// bucket array: a resize makes the version odd while it works and even again after, and a reader that
-/// missed during one (version changed or odd) looks again. A hit never needs a second look.</para>
+/// missed during one (version changed or odd) looks again. A hit never needs a second look for a resize. A node
+/// that is reused for another key is another matter: see <see cref="Find"/>.</para>
 /// <para>Ordinal string keys are hashed with a fast hash that is the same in every process, as
 /// <c>Dictionary</c> and <c>ConcurrentDictionary</c> do: it costs a fraction of the per-process randomized
 /// <see cref="string.GetHashCode()"/>, which matters on every lookup. Keys crafted to collide under it (a
@@ -141,34 +142,85 @@ internal sealed class NodeTable<TKey, TValue>
     private static int BucketIndex(int hash, int bucketCount)
         => (int)(((uint)hash * 0x9E3779B9u) >> (32 - BitOperations.TrailingZeroCount(bucketCount)));
 
-    /// <summary>Finds the node for a key without taking a lock.</summary>
-    internal Node<TKey, TValue>? Find(TKey key)
+    /// <summary>
+    /// Finds the node for a key without taking a lock. A node found is only a candidate: the caller reads what it
+    /// needs from it, then <see cref="StillHolds"/> with <paramref name="stamp"/> says whether the node was the
+    /// key's, unchanged, all along (if not, the caller looks again).
+    /// </summary>
+    /// <remarks>
+    /// Why the check: an evicted plain node is reused for another key (<see cref="Node{TKey,TValue}.Reuse"/>), in
+    /// another chain. A reader still on it could then read the other key's value, or follow its
+    /// <see cref="Node{TKey,TValue}.HashNext"/> into the other chain and miss a key that never left.
+    /// <para>The value: the node's <see cref="NodeLookupFields{TKey}.RecencyStamp"/> works as a version. A writer
+    /// makes it <see cref="NodeLookupFields{TKey}.Gone"/> before it changes the key, hash, value or link, and gives
+    /// it a new value only after (never one it had before: see <see cref="RecencyLog{TKey,TValue}.StampOf"/>). The
+    /// reader reads the stamp, then the key and the value, then the stamp again: the same stamp, not Gone, means
+    /// they belonged together. A stamp also changes when the node merely moves in the recency log; the reader then
+    /// looks again for nothing, which only costs time.</para>
+    /// <para>The walk: a reader never walks through a Gone node (removed, or being reused); it starts again from
+    /// the bucket, where such a node is no longer linked. A node it reaches through a link read before the node
+    /// was removed and reused may be whole again, in its new life: the reader reads its link, then its hash, and
+    /// looks again if the hash belongs to another bucket (the link, read first, is then at most as new as the hash).
+    /// If the hash is of its own bucket, walking on is safe: the link is either the node's old one (a suffix of
+    /// this chain) or the one <see cref="LinkAhead"/> gave it, the head of this very chain.</para>
+    /// </remarks>
+    internal Node<TKey, TValue>? Find(TKey key, out int stamp)
     {
         while (true)
         {
             int version = Volatile.Read(ref _version);
             int hash = GetHash(key); // after the version: a switch to randomized hashing changes both
             Bucket[] buckets = Volatile.Read(ref _buckets);
-            Node<TKey, TValue>? node = Volatile.Read(ref buckets[BucketIndex(hash, buckets.Length)].Head);
+            int bucket = BucketIndex(hash, buckets.Length);
+            Node<TKey, TValue>? node = Volatile.Read(ref buckets[bucket].Head);
             while (node is not null)
             {
-                if (node.Hash == hash && KeyEquals(node.Key, key))
+                int seen = Volatile.Read(ref node.RecencyStamp);
+                if (seen == Node<TKey, TValue>.Gone)
                 {
+                    goto LookAgain;
+                }
+
+                // The link before the hash: a reuse writes the hash first, so a link of the node's new life comes
+                // with its new hash, which the bucket check below then sees.
+                Node<TKey, TValue>? next = Volatile.Read(ref node.HashNext);
+                int nodeHash = Volatile.Read(ref node.Hash);
+                if (nodeHash == hash && KeyEquals(node.Key, key))
+                {
+                    stamp = seen; // the caller checks it once it has read the value
                     return node;
                 }
 
-                node = Volatile.Read(ref node.HashNext);
+                if (BucketIndex(nodeHash, buckets.Length) != bucket)
+                {
+                    goto LookAgain; // reused for a key of another chain: its link leads there
+                }
+
+                node = next;
             }
 
             // Every chain read above is an acquire, so this load of the version cannot be satisfied before
             // them: a reader that walked a chain a resize was relinking sees the version it made odd.
             if ((version & 1) == 0 && Volatile.Read(ref _version) == version)
             {
+                stamp = Node<TKey, TValue>.Gone;
                 return null;
             }
 
             WaitForResize();
+        LookAgain:;
         }
+    }
+
+    /// <summary>
+    /// True if the node's stamp is still <paramref name="stamp"/>: what the caller read from it since
+    /// <see cref="Find"/> belongs to the key it found. The barrier keeps those reads before this one (free on x64).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static bool StillHolds(Node<TKey, TValue> node, int stamp)
+    {
+        Volatile.ReadBarrier();
+        return Volatile.Read(ref node.RecencyStamp) == stamp;
     }
 
     private void WaitForResize()
@@ -197,6 +249,7 @@ internal sealed class NodeTable<TKey, TValue>
     /// with this one: the engine counts them already (the table keeps no count of its own, so that writers never
     /// write to the cache line readers load <see cref="_buckets"/> from).
     /// </summary>
+    /// <remarks>The caller has called <see cref="LinkAhead"/> and then stamped the node (see <see cref="Find"/>).</remarks>
     internal void Add(Node<TKey, TValue> node, int count)
     {
         Bucket[] buckets = _buckets;
@@ -211,6 +264,16 @@ internal sealed class NodeTable<TKey, TValue>
         {
             RandomizeStrings();
         }
+    }
+
+    /// <summary>
+    /// Points a node that is about to be added at the head of its chain, without publishing it yet: once it is
+    /// stamped, a reader that reaches it walks on through the whole chain. Caller holds the lock.
+    /// </summary>
+    internal void LinkAhead(Node<TKey, TValue> node)
+    {
+        Bucket[] buckets = _buckets;
+        Volatile.Write(ref node.HashNext, buckets[BucketIndex(node.Hash, buckets.Length)].Head);
     }
 
     /// <summary>True once the table has switched to randomized string hashing.</summary>

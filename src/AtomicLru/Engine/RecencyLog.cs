@@ -219,7 +219,7 @@ internal sealed class RecencyLog<TKey, TValue>
         }
 
         _slots = new Slot[InitialCapacity];
-        Line.Head = Line.Tail = 0;
+        Line.Head = Line.Tail; // sequence numbers go on growing: see StampOf
         Line.Unswept = 0;
         Line.Count = 0;
     }
@@ -248,8 +248,10 @@ internal sealed class RecencyLog<TKey, TValue>
         int mask = slots.Length - 1;
         if (Line.Count <= slots.Length / 2 || (slots.Length == MaxCapacity && Line.Count < MaxCapacity))
         {
-            // Slide every node towards the head, in order; the write index never passes the read index.
-            long write = Line.Head;
+            // Slide every node towards the head, in order; the write index never passes the read index. The
+            // nodes get new sequence numbers, from the tail on: slot Tail + i lies where slot Head + i does (the
+            // log is full, so Tail - Head is its length), and no node's stamp ever goes back to an earlier value.
+            long write = Line.Tail;
             for (long read = Line.Head; read < Line.Tail; read++)
             {
                 ref Node<TKey, TValue>? from = ref slots[(int)read & mask].Node;
@@ -265,6 +267,7 @@ internal sealed class RecencyLog<TKey, TValue>
                 write++;
             }
 
+            Line.Head = Line.Tail;
             Line.Tail = write;
             return;
         }
@@ -285,6 +288,10 @@ internal sealed class RecencyLog<TKey, TValue>
     /// The stamp of the slot with this sequence number: the number less its top bit, so never
     /// <see cref="NodeLookupFields{TKey}.Gone"/>. Two slots in the log at once are fewer than 2^31 apart, so
     /// their stamps differ, and a stamp masked with the log's mask is the slot's index.
+    /// Sequence numbers only grow (an append takes the tail's, a compaction renumbers from the tail on, a clear
+    /// goes on from the tail), so a node's stamp never takes a value it had before until 2^31 more slots
+    /// have been used: lock-free readers rely on this to notice that a node was reused (see
+    /// <see cref="NodeTable{TKey,TValue}.Find"/>).
     /// </summary>
     internal static int StampOf(long sequence) => (int)sequence & int.MaxValue;
 
