@@ -53,20 +53,21 @@ public sealed class CacheMemoryTests(ITestOutputHelper output)
     public void Evicted_entries_over_1_KB_are_let_go_at_once_and_smaller_ones_within_seven_evictions()
     {
         // The recency log empties an evicted entry's slot lazily (eight at a time) only for entries of at most
-        // 1 KB; a bigger value must not stay reachable after its eviction. Entries with an expiry, whose nodes
-        // are not reused (a reused node lets go of its old value at once: see the next test).
+        // 1 KB; a bigger value must not stay reachable after its eviction. Entries with a sliding expiry, whose
+        // nodes are never reused (a reused node lets go of its old value at once: see the next test).
         // A hundred entries, so the recency log (128 slots) has room and no append forces a sweep.
         TimeSpan ttl = TimeSpan.FromDays(1);
+        TimeSpan sliding = TimeSpan.FromHours(1);
         using var engine = new LruEngine<int, byte[]>(null, 100 * 2048, null, TimeSpan.FromSeconds(1));
         // Thirteen evictions: not a multiple of a sweep, so some slots are left unswept at the end.
-        WeakReference[] large = Fill(engine, first: 0, count: 100, valueSize: 2048, ttl);
-        Fill(engine, first: 1000, count: 13, valueSize: 2048, ttl); // evicts the first thirteen
+        WeakReference[] large = Fill(engine, first: 0, count: 100, valueSize: 2048, ttl, sliding);
+        Fill(engine, first: 1000, count: 13, valueSize: 2048, ttl, sliding); // evicts the first thirteen
         Assert.Equal(0, AliveAfterCollection(large[..13]));
         Assert.Equal(87, AliveAfterCollection(large[13..])); // still cached
 
         using var small = new LruEngine<int, byte[]>(100, null, null, TimeSpan.FromSeconds(1));
-        WeakReference[] tiny = Fill(small, first: 0, count: 100, valueSize: 16, ttl);
-        Fill(small, first: 1000, count: 13, valueSize: 16, ttl);
+        WeakReference[] tiny = Fill(small, first: 0, count: 100, valueSize: 16, ttl, sliding);
+        Fill(small, first: 1000, count: 13, valueSize: 16, ttl, sliding);
         int alive = AliveAfterCollection(tiny[..13]);
         Assert.InRange(alive, 0, RecencyLog<int, byte[]>.SweepEvery - 1);
         Assert.True(alive > 0, "no small evicted entry waited for a sweep: the test no longer shows the large ones are treated apart");
@@ -74,22 +75,25 @@ public sealed class CacheMemoryTests(ITestOutputHelper output)
         engine.CheckInvariants();
     }
 
-    [Fact]
-    public void An_entry_without_expiry_that_evicts_one_takes_over_its_node_and_the_old_value_is_let_go_at_once()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void An_entry_that_evicts_one_of_its_kind_takes_over_its_node_and_the_old_value_is_let_go_at_once(bool expires)
     {
+        TimeSpan ttl = expires ? TimeSpan.FromDays(1) : Timeout.InfiniteTimeSpan;
         using var engine = new LruEngine<int, byte[]>(100, null, null, TimeSpan.FromSeconds(1));
-        WeakReference[] first = Fill(engine, first: 0, count: 100, valueSize: 16, Timeout.InfiniteTimeSpan);
-        Fill(engine, first: 1000, count: 13, valueSize: 16, Timeout.InfiniteTimeSpan); // evicts the first thirteen
+        WeakReference[] first = Fill(engine, first: 0, count: 100, valueSize: 16, ttl);
+        Fill(engine, first: 1000, count: 13, valueSize: 16, ttl); // evicts the first thirteen
         Assert.Equal(0, AliveAfterCollection(first[..13])); // small ones too: their nodes hold the new values now
         Assert.Equal(87, AliveAfterCollection(first[13..]));
 
         // A write that evicts allocates nothing: not the node, not anything else.
         byte[] value = new byte[16];
-        engine.Set(2000, value, Timeout.InfiniteTimeSpan, 16); // compiled before counting
+        engine.Set(2000, value, ttl, 16); // compiled before counting
         long before = GC.GetAllocatedBytesForCurrentThread();
         for (int key = 3000; key < 4000; key++)
         {
-            engine.Set(key, value, Timeout.InfiniteTimeSpan, 16);
+            engine.Set(key, value, ttl, 16);
         }
 
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
@@ -105,14 +109,14 @@ public sealed class CacheMemoryTests(ITestOutputHelper output)
     }
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-    private static WeakReference[] Fill(LruEngine<int, byte[]> target, int first, int count, int valueSize, TimeSpan ttl)
+    private static WeakReference[] Fill(LruEngine<int, byte[]> target, int first, int count, int valueSize, TimeSpan ttl, TimeSpan sliding = default)
     {
         var values = new WeakReference[count];
         for (int i = 0; i < count; i++)
         {
             byte[] value = new byte[valueSize];
             values[i] = new WeakReference(value);
-            Assert.True(target.Set(first + i, value, ttl, valueSize));
+            Assert.True(target.Set(first + i, value, ttl, valueSize, sliding));
         }
 
         return values;

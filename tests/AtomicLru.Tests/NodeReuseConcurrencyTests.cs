@@ -27,10 +27,13 @@ public sealed class NodeReuseConcurrencyTests
     private const int ChurnFirst = 1000;
     private const int ChurnKeys = 4000;
 
-    [Fact]
-    public void Readers_never_miss_a_key_that_stays_nor_see_the_value_of_another_key_while_writers_reuse_nodes()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // timed nodes: readers check the expiry too (the fake clock never reaches it)
+    public void Readers_never_miss_a_key_that_stays_nor_see_the_value_of_another_key_while_writers_reuse_nodes(bool expires)
     {
-        for (int round = 0; round < 6; round++)
+        TimeSpan ttl = expires ? TimeSpan.FromHours(1) : Timeout.InfiniteTimeSpan;
+        for (int round = 0; round < 4; round++)
         {
             using var engine = new LruEngine<int, Box>(
                 maxItems: Stable + 24, maxSize: null, new FakeTimeProvider(), TimeSpan.FromSeconds(1), new FourChains());
@@ -52,7 +55,7 @@ public sealed class NodeReuseConcurrencyTests
                         for (int i = 0; i < 60_000; i++)
                         {
                             int key = ChurnFirst + random.Next(ChurnKeys);
-                            engine.Set(key, new Box(key), Timeout.InfiniteTimeSpan, 1); // evicts a churn entry, reusing its node
+                            engine.Set(key, new Box(key), ttl, 1); // evicts a churn entry, reusing its node
                         }
                     }
                     finally

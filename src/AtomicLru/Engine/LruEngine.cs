@@ -43,11 +43,12 @@
 // Size <= the size limit, under any concurrency. Removal notifications are collected under the lock and
 // delivered after it is released, so a listener may call back into the cache without deadlock.
 //
-// Node reuse. A write that evicts a plain node (no expiry) to make room for a plain entry reuses the victim's
-// node for it instead of allocating one: no garbage per miss, and the node is in cache already. A reader may
-// still be on the node when it changes key, value and chain, so every lock-free lookup validates what it read
-// with the node's recency stamp, which a reuse sets to Gone before and to a never-before-used value after (see
-// NodeTable.Find). Nodes with an expiry are never reused, so expiry and sliding need no such check.
+// Node reuse. A write that evicts a node to make room for an entry of the same kind (plain, or timed) reuses
+// the victim's node for it instead of allocating one: no garbage per miss, and the node is in cache already. A
+// reader may still be on the node when it changes key, value, expiry and chain, so every lock-free lookup
+// validates what it read with the node's recency stamp, which a reuse sets to Gone before and to a
+// never-before-used value after (see NodeTable.Find). Sliding nodes are never reused: readers slide their
+// expiry by a compare-and-swap that no stamp check could order.
 //
 // Overwrites. For reference-type values a Set on an existing key updates the node in place (no
 // allocation): it stores the value, then the expiry with a release write; a reader loads the expiry
@@ -188,7 +189,9 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
                 return true;
             }
 
-            RemoveExpired(node); // a timed node: never reused, so no check needed
+            // Expired: the key's node, or, if the node was evicted and reused since Find, that of a key evicted
+            // meanwhile (a miss is then right too). RemoveExpired checks the expiry again under the lock.
+            RemoveExpired(node);
             break;
         }
 
@@ -776,25 +779,23 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
     }
 
     /// <summary>
-    /// A node of the smallest kind that can hold the entry: wheel links only if it expires. An entry without an
-    /// expiry takes <paramref name="reusable"/> (a plain node this write evicted) if there is one, rather than a new
-    /// node. Only plain nodes are reused: a timed node's expiry and wheel links, and a sliding node's lock-free
-    /// expiry updates, would each need the reuse check of <see cref="NodeTable{TKey,TValue}.Find"/> too.
+    /// A node of the smallest kind that can hold the entry: wheel links only if it expires. It is
+    /// <paramref name="reusable"/> (a node this write evicted) when that is of this very kind, rather than a new
+    /// node: never a bigger one, since what the entry is charged (<see cref="EntrySize"/>) is the size of its kind, and
+    /// never a sliding one (see <see cref="Node{TKey,TValue}.Reuse"/>).
     /// </summary>
     private static Node<TKey, TValue> NewNode(TKey key, int hash, TValue value, long expiresAt, long size, Node<TKey, TValue>? reusable)
     {
-        if (expiresAt != Node<TKey, TValue>.Never)
+        NodeKind kind = expiresAt == Node<TKey, TValue>.Never ? NodeKind.Plain : NodeKind.Timed;
+        if (reusable is not null && reusable.Kind == kind)
         {
-            return new TimedNode<TKey, TValue>(key, hash, value, expiresAt, size);
+            reusable.Reuse(key, hash, value, expiresAt, size);
+            return reusable;
         }
 
-        if (reusable is null)
-        {
-            return new Node<TKey, TValue>(key, hash, value, expiresAt, size);
-        }
-
-        reusable.Reuse(key, hash, value, size);
-        return reusable;
+        return kind == NodeKind.Plain
+            ? new Node<TKey, TValue>(key, hash, value, expiresAt, size)
+            : new TimedNode<TKey, TValue>(key, hash, value, expiresAt, size);
     }
 
     private void AddLocked(Node<TKey, TValue> node)
@@ -819,7 +820,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
     /// <param name="entries">Entries about to be added: 0 or 1.</param>
     /// <param name="bytes">Size about to be added.</param>
     /// <param name="keep">A node that must stay (the one being overwritten), or null.</param>
-    /// <param name="reusable">The last plain node evicted, which the caller may reuse for what it adds; else null.</param>
+    /// <param name="reusable">The last node evicted, which the caller may reuse for what it adds (see <see cref="NewNode"/>); else null.</param>
     /// <returns>False, having evicted nothing, if even evicting every entry that may go would not make room.</returns>
     private bool MakeRoomLocked(int entries, long bytes, Node<TKey, TValue>? keep, out Node<TKey, TValue>? reusable)
     {
@@ -848,10 +849,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
             }
 
             RemoveLocked(victim, RemovalReason.Capacity);
-            if (victim.Kind == NodeKind.Plain)
-            {
-                reusable = victim;
-            }
+            reusable = victim;
         }
 
         return true;

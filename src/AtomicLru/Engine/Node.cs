@@ -13,8 +13,8 @@ namespace AtomicLru.Engine;
 /// policy lock. Readers without the lock read <see cref="HashNext"/> (to walk a chain),
 /// <see cref="NodeLookupFields{TKey}.ExpiresAt"/> and then <see cref="Value"/>: writers store the value before the
 /// expiry, with a release write on the expiry, so a reader that sees a fresh expiry sees the value stored with it.
-/// A plain node evicted for capacity is reused for the entry that evicted it (<see cref="Reuse"/>), so its key
-/// changes too; readers check its <see cref="NodeLookupFields{TKey}.RecencyStamp"/> around what they read (see
+/// A plain or timed node evicted for capacity is reused for the entry that evicted it (<see cref="Reuse"/>), so its
+/// key changes too; readers check its <see cref="NodeLookupFields{TKey}.RecencyStamp"/> around what they read (see
 /// <see cref="NodeTable{TKey,TValue}.Find"/>).</para>
 /// <para>A plain node is 64 bytes: the object header and method table, then 48 bytes of fields. To fit, the
 /// node's kind and its pinned flag share one long with its size (one private field); a size takes
@@ -32,6 +32,7 @@ internal class Node<TKey, TValue> : NodeLookupFields<TKey>
     private const int KindShift = 56;
     private const long SizeMask = MaxSize - 1;
     private const long PinnedBit = 1L << 62;
+    private const long KindMask = 3L << KindShift;
 
     // The first fields declared here come right after the base class's: a lookup reads these two next.
 
@@ -60,22 +61,25 @@ internal class Node<TKey, TValue> : NodeLookupFields<TKey>
     }
 
     /// <summary>
-    /// Makes an evicted plain node the node of another entry, in place of allocating one. Why: at 100,000 entries a
-    /// cache that misses a third of the time allocated a node per miss, and the nodes, living for the whole trip
-    /// through the LRU order, were promoted through every GC generation before they died (a tenth of the time in
-    /// collections); the victim's node is also in cache already, where a new one is not. Paired runs of Zipf
+    /// Makes an evicted node the node of another entry of the same kind, in place of allocating one. Why: at 100,000
+    /// entries a cache that misses a third of the time allocated a node per miss, and the nodes, living for the whole
+    /// trip through the LRU order, were promoted through every GC generation before they died (a tenth of the time
+    /// in collections); the victim's node is also in cache already, where a new one is not. Paired runs of Zipf
     /// get-or-set: 100,000 entries +27 % with one thread, +21 % with two; 10,000 entries +15 % and +8 %. Hits cost
-    /// 3 % more for the stamp checks. The node must be out of the table and the log (its stamp is
+    /// 3 % more for the stamp checks. The node must be out of the table, the log and the wheel (its stamp is
     /// <see cref="NodeLookupFields{TKey}.Gone"/>): a reader still on it sees the stamp change and looks again.
+    /// Never a sliding node: readers slide its expiry without the lock, by a compare-and-swap a reuse could not stop.
     /// </summary>
-    internal void Reuse(TKey key, int hash, TValue value, long size)
+    internal void Reuse(TKey key, int hash, TValue value, long expiresAt, long size)
     {
-        Debug.Assert(Kind == NodeKind.Plain && !InRecencyLog, "only an evicted plain node is reused");
+        Debug.Assert(Kind != NodeKind.Sliding && !InRecencyLog, "only an evicted plain or timed node is reused");
+        Debug.Assert(Kind != NodeKind.Plain || expiresAt == Never, "a plain node never expires");
         Volatile.WriteBarrier(); // the Gone stamp its eviction wrote is seen before any of these (free on x64)
         Key = key;
         Hash = hash;
         Value = value;
-        _sizeAndFlags = ((long)NodeKind.Plain << KindShift) | size;
+        ExpiresAt = expiresAt;
+        _sizeAndFlags = (_sizeAndFlags & KindMask) | size; // the same kind, not pinned
         Volatile.WriteBarrier(); // and these before its next link and the stamp the engine gives it next (LruEngine.AddLocked)
     }
 

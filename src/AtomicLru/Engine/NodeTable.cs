@@ -181,17 +181,16 @@ internal sealed class NodeTable<TKey, TValue>
                     goto LookAgain;
                 }
 
-                // The link before the hash: a reuse writes the hash first, so a link of the node's new life comes
-                // with its new hash, which the bucket check below then sees.
-                Node<TKey, TValue>? next = Volatile.Read(ref node.HashNext);
-                int nodeHash = Volatile.Read(ref node.Hash);
-                if (nodeHash == hash && KeyEquals(node.Key, key))
+                if (node.Hash == hash && KeyEquals(node.Key, key))
                 {
                     stamp = seen; // the caller checks it once it has read the value
                     return node;
                 }
 
-                if (BucketIndex(nodeHash, buckets.Length) != bucket)
+                // The link, then the hash again: a reuse writes the hash first, so a link of the node's new life
+                // comes with its new hash, which the bucket check then sees.
+                Node<TKey, TValue>? next = Volatile.Read(ref node.HashNext);
+                if (BucketIndex(Volatile.Read(ref node.Hash), buckets.Length) != bucket)
                 {
                     goto LookAgain; // reused for a key of another chain: its link leads there
                 }
