@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the side-by-side harness and writes docs/benchmarks/side-by-side.md and side-by-side.svg (about
-# ten minutes on 2 cores). With --operations it also runs the BenchmarkDotNet suites (about five
+# five minutes on 2 cores). With --operations it also runs the BenchmarkDotNet suites (about three
 # minutes more) and copies their reports to docs/benchmarks/operations/. Never run by CI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
