@@ -18,7 +18,7 @@ internal abstract class NodeLookupFields<TKey>
     /// <summary>The <see cref="RecencyStamp"/> of a node never yet put in the cache.</summary>
     internal const int Gone = -1;
 
-    /// <summary>The entry's key; changed only when an evicted plain node is reused (see <see cref="Node{TKey,TValue}.Reuse"/>).</summary>
+    /// <summary>The entry's key; changed only when an evicted node is reused for another entry (see <see cref="Node{TKey,TValue}.Reuse"/>).</summary>
     internal TKey Key;
 
     /// <summary>Timestamp (in the engine clock's units) from which the entry is expired; <see cref="Node{TKey,TValue}.Never"/> if none.</summary>

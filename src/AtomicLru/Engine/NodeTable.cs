@@ -148,7 +148,7 @@ internal sealed class NodeTable<TKey, TValue>
     /// key's, unchanged, all along (if not, the caller looks again).
     /// </summary>
     /// <remarks>
-    /// Why the check: an evicted plain node is reused for another key (<see cref="Node{TKey,TValue}.Reuse"/>), in
+    /// Why the check: an evicted plain or timed node is reused for another key (<see cref="Node{TKey,TValue}.Reuse"/>), in
     /// another chain. A reader still on it could then read the other key's value, or follow its
     /// <see cref="Node{TKey,TValue}.HashNext"/> into the other chain and miss a key that never left.
     /// <para>The value: the node's <see cref="NodeLookupFields{TKey}.RecencyStamp"/> works as a version. A writer
