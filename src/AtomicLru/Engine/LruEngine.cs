@@ -54,8 +54,10 @@
 // allocation): it stores the value, then the expiry with a release write; a reader loads the expiry
 // first (acquire), then the value, so it never pairs a fresh expiry with a stale value. A reader that
 // pairs an old value with its old, unexpired expiry linearizes before the Set. Value-type values may be
-// wider than an atomic write, so for them an overwrite puts in a new node instead: a reader then sees
-// the old node or the new one, never a torn value.
+// wider than an atomic write, and a change of expiry kind needs another class of node, so those overwrites
+// put in a new node instead (ReplaceLocked): it is published at the head of the key's chain while the old
+// node is still linked and valid, and only then is the old one unlinked and marked Gone. A reader sees the
+// old node or the new one, never neither and never a torn value.
 //
 // Expiry. The TimerWheel holds every node that has an expiry (a TimedNode: entries stored without one are
 // plain Nodes, 16 bytes smaller, since they need no wheel links). Writes advance it, and so does a periodic
@@ -400,14 +402,16 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
             }
             else
             {
-                if (node is not null)
-                {
-                    RemoveLocked(node, node.ExpiresAt <= now ? RemovalReason.Expired : RemovalReason.Replaced);
-                }
-
+                // A new node: added, or put in the old one's place so that a reader finds one or the other throughout.
                 long evictionsBefore = _lru.Line.CapacityEvictions;
-                if (!MakeRoomLocked(1, size, keep: null, out Node<TKey, TValue>? reusable))
+                bool replaces = node is not null;
+                if (!MakeRoomLocked(replaces ? 0 : 1, replaces ? size - node!.Size : size, keep: node, out Node<TKey, TValue>? reusable))
                 {
+                    if (node is not null)
+                    {
+                        RemoveLocked(node, node.ExpiresAt <= now ? RemovalReason.Expired : RemovalReason.Replaced);
+                    }
+
                     RecordRemovalLocked(key, value, size, RemovalReason.Capacity);
                     return false;
                 }
@@ -416,7 +420,15 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
                     ? new SlidingNode<TKey, TValue>(key, hash, value, expiresAt, size, slidingTicks, cap)
                     : NewNode(key, hash, value, expiresAt, size, reusable);
                 added.Pinned = pinned;
-                AddLocked(added);
+                if (node is null)
+                {
+                    AddLocked(added);
+                }
+                else
+                {
+                    ReplaceLocked(node, added, node.ExpiresAt <= now ? RemovalReason.Expired : RemovalReason.Replaced);
+                }
+
                 nextVictim = NextVictimIfEvictedLocked(evictionsBefore);
             }
 
@@ -810,6 +822,36 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
         }
 
         Volatile.Write(ref _lru.Line.Size, _lru.Line.Size + node.Size);
+    }
+
+    /// <summary>
+    /// Puts <paramref name="added"/> in the place of <paramref name="old"/>, an entry under the same key, with the
+    /// count unchanged. Order matters to lock-free readers: the new node is stamped and published at the head of its
+    /// chain while the old one is still linked and valid, and only then is the old one unlinked and marked Gone. A
+    /// reader that starts after the publish meets the new node first; one still on the old node either validates it
+    /// (it read before the Set took effect) or sees it Gone and looks again, finding the new one. At no moment is
+    /// neither findable, so a key present before and after a Set is never missing for a reader.
+    /// </summary>
+    private void ReplaceLocked(Node<TKey, TValue> old, Node<TKey, TValue> added, RemovalReason reason)
+    {
+        CountPinnedLocked(old, -1);
+        CountPinnedLocked(added, +1);
+        _table.LinkAhead(added);
+        _lru.AddInPlaceOf(added);
+        _table.Replace(old, added);
+        _lru.RemoveReplaced(old);
+        if (old.Kind != NodeKind.Plain)
+        {
+            _wheel.Unschedule(Unsafe.As<TimedNode<TKey, TValue>>(old));
+        }
+
+        if (added.ExpiresAt != Node<TKey, TValue>.Never)
+        {
+            _wheel.Schedule(Unsafe.As<TimedNode<TKey, TValue>>(added));
+        }
+
+        Volatile.Write(ref _lru.Line.Size, _lru.Line.Size + added.Size - old.Size);
+        RecordRemovalLocked(old.Key, old.Value, old.Size, reason);
     }
 
     /// <summary>

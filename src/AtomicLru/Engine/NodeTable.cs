@@ -275,6 +275,18 @@ internal sealed class NodeTable<TKey, TValue>
         Volatile.Write(ref node.HashNext, buckets[BucketIndex(node.Hash, buckets.Length)].Head);
     }
 
+    /// <summary>
+    /// Publishes <paramref name="added"/> at the head of its chain, then unlinks <paramref name="old"/>, the node of the
+    /// same key: no reader that starts meanwhile finds neither. The count is unchanged, so no resize runs between the
+    /// two (a resize reorders chains, and could put the old node ahead of the new one). Caller holds the lock, has
+    /// called <see cref="LinkAhead"/> and stamped <paramref name="added"/>, and marks <paramref name="old"/> Gone after.
+    /// </summary>
+    internal void Replace(Node<TKey, TValue> old, Node<TKey, TValue> added)
+    {
+        Volatile.Write(ref _buckets[BucketIndex(added.Hash, _buckets.Length)].Head, added);
+        Remove(old);
+    }
+
     /// <summary>True once the table has switched to randomized string hashing.</summary>
     internal bool HasRandomizedStrings => _randomizedStrings;
 

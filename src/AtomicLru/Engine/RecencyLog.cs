@@ -104,6 +104,19 @@ internal sealed class RecencyLog<TKey, TValue>
         Line.Count++;
     }
 
+    /// <summary>
+    /// Adds a node that takes the place of one in the log (an overwrite) as the most recent, leaving the count alone:
+    /// the caller publishes it, then takes the old node out with <see cref="RemoveReplaced"/>.
+    /// </summary>
+    internal void AddInPlaceOf(Node<TKey, TValue> node) => Append(node);
+
+    /// <summary>Takes out a node whose place another took (<see cref="AddInPlaceOf"/>): its slot is emptied, its stamp becomes Gone, the count stays.</summary>
+    internal void RemoveReplaced(Node<TKey, TValue> node)
+    {
+        _slots[node.RecencyStamp & (_slots.Length - 1)].Node = null;
+        node.RecencyStamp = Node<TKey, TValue>.Gone;
+    }
+
     /// <summary>Makes a node that is in the log the most recent.</summary>
     internal void MoveToFirst(Node<TKey, TValue> node)
     {
