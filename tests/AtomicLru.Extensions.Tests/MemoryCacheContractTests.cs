@@ -496,6 +496,19 @@ public sealed class AtomicLruMemoryCacheContractTests : MemoryCacheContractTests
     }
 
     [Fact]
+    public void An_entry_without_a_Size_is_charged_the_bookkeeping_the_README_states()
+    {
+        // README: 112 bytes, 128 with an expiry, 144 sliding (the node and its share of the table and the recency log).
+        using var cache = new AtomicLruMemoryCache(new AtomicLruOptions { SizeLimitInBytes = 1 << 20 }, Time);
+        cache.Set("plain", 1);
+        Assert.Equal(112, cache.GetCurrentStatistics()!.CurrentEstimatedSize);
+        cache.Set("expires", 2, TimeSpan.FromMinutes(1));
+        Assert.Equal(112 + 128, cache.GetCurrentStatistics()!.CurrentEstimatedSize);
+        cache.Set("slides", 3, new MemoryCacheEntryOptions { SlidingExpiration = TimeSpan.FromMinutes(1) });
+        Assert.Equal(112 + 128 + 144, cache.GetCurrentStatistics()!.CurrentEstimatedSize);
+    }
+
+    [Fact]
     public void An_entry_with_no_callback_or_token_is_not_charged_for_an_entry_object_and_one_with_either_is()
     {
         using var cache = new AtomicLruMemoryCache(new AtomicLruOptions { SizeLimitInBytes = 1 << 20 }, Time);

@@ -13,8 +13,8 @@ public sealed class RecencyLogTests
     [InlineData(2, 20)]
     [InlineData(3, 200)]
     [InlineData(4, 5_000)]
-    [InlineData(5, 200, int.MaxValue - 5L)] // stamps go from 2^31 - 1 back to 0 within the first adds
-    [InlineData(6, 200, uint.MaxValue - 5L)] // the sequence passes 2^32 - 1, whose low 32 bits are Gone's
+    [InlineData(5, 200, int.MaxValue - 5L)] // the sequence passes 2^31, where a 31-bit stamp went back to 0
+    [InlineData(6, 200, uint.MaxValue - 5L)] // the sequence passes 2^32 - 1, whose low 32 bits are those of Gone
     public void Random_adds_moves_and_removals_keep_the_order_a_linked_list_keeps(int seed, int population, long firstSequence = 0)
     {
         var random = new Random(seed);
@@ -22,8 +22,8 @@ public sealed class RecencyLogTests
         var model = new LinkedList<Node<int, int>>(); // most recent first
         var place = new Dictionary<Node<int, int>, LinkedListNode<Node<int, int>>>();
         var removed = new List<Node<int, int>>();
-        var stampsHad = new Dictionary<Node<int, int>, HashSet<int>>();
-        var lastStamp = new Dictionary<Node<int, int>, int>();
+        var stampsHad = new Dictionary<Node<int, int>, HashSet<long>>();
+        var lastStamp = new Dictionary<Node<int, int>, long>();
         int nextKey = 0;
         int largest = 0;
         for (int step = 0; step < 60_000; step++)
@@ -84,7 +84,7 @@ public sealed class RecencyLogTests
                 // an unchanged node), whatever moves, closed holes and growth did since.
                 foreach (Node<int, int> kept in model)
                 {
-                    HashSet<int> had = stampsHad.TryGetValue(kept, out HashSet<int>? seen) ? seen : stampsHad[kept] = [];
+                    HashSet<long> had = stampsHad.TryGetValue(kept, out HashSet<long>? seen) ? seen : stampsHad[kept] = [];
                     if (lastStamp.GetValueOrDefault(kept, Node<int, int>.Gone) != kept.RecencyStamp)
                     {
                         Assert.True(had.Add(kept.RecencyStamp), $"node {kept.Key} is back at stamp {kept.RecencyStamp}");

@@ -10,8 +10,8 @@ namespace AtomicLru.Engine;
 /// </summary>
 internal static class EntrySize
 {
-    /// <summary>A <c>Node&lt;string, byte[]&gt;</c>: object header and method table (16), five references or longs (40), the hash and the recency stamp (8).</summary>
-    internal const int NodeBytes = 64;
+    /// <summary>A <c>Node&lt;string, byte[]&gt;</c>: object header and method table (16), six references or longs (48), the hash and its padding (8).</summary>
+    internal const int NodeBytes = 72;
 
     /// <summary>A <c>TimedNode&lt;string, byte[]&gt;</c> (an entry that expires): a node and its two timer-wheel links.</summary>
     internal const int TimedNodeBytes = NodeBytes + 16;

@@ -159,6 +159,23 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
 
     internal EngineClock Clock => _clock;
 
+    /// <summary>The hash table, for tests that play a lock-free reader step by step.</summary>
+    internal NodeTable<TKey, TValue> Table => _table;
+
+    /// <summary>Renumbers the recency log from <paramref name="first"/> on (see <see cref="RecencyLog{TKey,TValue}.RenumberFrom"/>). For tests.</summary>
+    internal void RenumberRecency(long first)
+    {
+        _lru.Line.Lock.Enter(_lockGate);
+        try
+        {
+            _lru.RenumberFrom(first);
+        }
+        finally
+        {
+            _lru.Line.Lock.Exit(_lockGate);
+        }
+    }
+
     /// <summary>Entries held, including expired ones the wheel has not reclaimed yet (at most a second late).</summary>
     internal int Count => _lru.Count;
 
@@ -177,7 +194,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
     {
         ThrowIfDisposed();
         Node<TKey, TValue>? node;
-        while ((node = _table.Find(key, out int stamp)) is not null)
+        while ((node = _table.Find(key, out long stamp)) is not null)
         {
             if (IsLiveAndSlid(node))
             {
@@ -249,7 +266,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
     {
         ThrowIfDisposed();
         Node<TKey, TValue>? node;
-        while ((node = _table.Find(key, out int stamp)) is not null)
+        while ((node = _table.Find(key, out long stamp)) is not null)
         {
             long expiresAt = Volatile.Read(ref node.ExpiresAt);
             if (NodeTable<TKey, TValue>.StillHolds(node, stamp))

@@ -16,9 +16,9 @@ namespace AtomicLru.Engine;
 /// A plain or timed node evicted for capacity is reused for the entry that evicted it (<see cref="Reuse"/>), so its
 /// key changes too; readers check its <see cref="NodeLookupFields{TKey}.RecencyStamp"/> around what they read (see
 /// <see cref="NodeTable{TKey,TValue}.Find"/>).</para>
-/// <para>A plain node is 64 bytes: the object header and method table, then 48 bytes of fields. To fit, the
-/// node's kind and its pinned flag share one long with its size (one private field); a size takes
-/// 56 bits, so no entry may charge <see cref="MaxSize"/> or more (the engine refuses it as too large).</para>
+/// <para>A plain node is 72 bytes: the object header and method table, then 56 bytes of fields (four of them
+/// padding after the hash). The node's kind and its pinned flag share one long with its size (one private field);
+/// a size takes 56 bits, so no entry may charge <see cref="MaxSize"/> or more (the engine refuses it as too large).</para>
 /// </remarks>
 internal class Node<TKey, TValue> : NodeLookupFields<TKey>
     where TKey : notnull

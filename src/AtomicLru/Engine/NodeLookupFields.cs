@@ -8,15 +8,13 @@ namespace AtomicLru.Engine;
 /// node's first 40 bytes, so a lookup of a cold node misses one cache line more often than two.
 /// </summary>
 /// <remarks>
-/// <see cref="RecencyStamp"/> is not a lookup field; it is here because the 4 bytes after <see cref="Hash"/>
-/// would otherwise be padding (a derived class's fields start 8-aligned), and with it here a plain node is
-/// 64 bytes, not 72.
+/// <see cref="RecencyStamp"/> is not a lookup field, but every lookup validates with it, so it sits here too.
 /// </remarks>
 internal abstract class NodeLookupFields<TKey>
     where TKey : notnull
 {
     /// <summary>The <see cref="RecencyStamp"/> of a node never yet put in the cache.</summary>
-    internal const int Gone = -1;
+    internal const long Gone = -1;
 
     /// <summary>The entry's key; changed only when an evicted node is reused for another entry (see <see cref="Node{TKey,TValue}.Reuse"/>).</summary>
     internal TKey Key;
@@ -28,13 +26,13 @@ internal abstract class NodeLookupFields<TKey>
     internal int Hash;
 
     /// <summary>
-    /// Where the node's slot is in the <see cref="RecencyLog{TKey,TValue}"/> (the slot's sequence number, less
-    /// its top bit: see <see cref="RecencyLog{TKey,TValue}.StampOf"/>), or <see cref="Gone"/> before the node is
+    /// Where the node's slot is in the <see cref="RecencyLog{TKey,TValue}"/> (the slot's sequence number: see
+    /// <see cref="RecencyLog{TKey,TValue}.StampOf"/>), or <see cref="Gone"/> before the node is
     /// first added and from its removal on (see <see cref="InRecencyLog"/>). Written only under the lock.
     /// Lock-free readers read it too, as the node's version: it becomes <see cref="Gone"/> before a node is reused
     /// for another key and a new value after, never one it had before (see <see cref="NodeTable{TKey,TValue}.Find"/>).
     /// </summary>
-    internal int RecencyStamp = Gone;
+    internal long RecencyStamp = Gone;
 
     /// <summary>
     /// True while the node is in the <see cref="RecencyLog{TKey,TValue}"/>, that is, in the cache: its stamp is not

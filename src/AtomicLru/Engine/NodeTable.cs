@@ -164,7 +164,7 @@ internal sealed class NodeTable<TKey, TValue>
     /// If the hash is of its own bucket, walking on is safe: the link is either the node's old one (a suffix of
     /// this chain) or the one <see cref="LinkAhead"/> gave it, the head of this very chain.</para>
     /// </remarks>
-    internal Node<TKey, TValue>? Find(TKey key, out int stamp)
+    internal Node<TKey, TValue>? Find(TKey key, out long stamp)
     {
         while (true)
         {
@@ -175,7 +175,7 @@ internal sealed class NodeTable<TKey, TValue>
             Node<TKey, TValue>? node = Volatile.Read(ref buckets[bucket].Head);
             while (node is not null)
             {
-                int seen = Volatile.Read(ref node.RecencyStamp);
+                long seen = Volatile.Read(ref node.RecencyStamp);
                 if (seen == Node<TKey, TValue>.Gone)
                 {
                     goto LookAgain;
@@ -216,7 +216,7 @@ internal sealed class NodeTable<TKey, TValue>
     /// <see cref="Find"/> belongs to the key it found. The barrier keeps those reads before this one (free on x64).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static bool StillHolds(Node<TKey, TValue> node, int stamp)
+    internal static bool StillHolds(Node<TKey, TValue> node, long stamp)
     {
         Volatile.ReadBarrier();
         return Volatile.Read(ref node.RecencyStamp) == stamp;

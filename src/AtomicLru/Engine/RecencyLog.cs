@@ -16,11 +16,10 @@ namespace AtomicLru.Engine;
 /// eviction one more (the new tail). The log writes to the node being moved (already in cache: it was
 /// just read), to its old slot and to the tail slot; an eviction touches only its victim. The order it
 /// keeps is the same exact LRU order.</para>
-/// <para>A node's <see cref="NodeLookupFields{TKey}.RecencyStamp"/> is the sequence number of its slot less the
-/// top bit (<see cref="StampOf"/>: an int, so that a node fits in 64 bytes), or
-/// <see cref="NodeLookupFields{TKey}.Gone"/> before it is first added and once it is removed. Slot <c>s</c> lives
-/// at index <c>s &amp; mask</c>, which the stamp gives too, and no two slots in the log share a stamp: the log never
-/// holds more than <see cref="MaxCapacity"/> slots. Empty slots are left behind as holes; the head skips
+/// <para>A node's <see cref="NodeLookupFields{TKey}.RecencyStamp"/> is the sequence number of its slot
+/// (<see cref="StampOf"/>), or <see cref="NodeLookupFields{TKey}.Gone"/> before it is first added and once it is
+/// removed. Slot <c>s</c> lives at index <c>s &amp; mask</c>, which the stamp gives too, and no two slots ever share
+/// a stamp. Empty slots are left behind as holes; the head skips
 /// them, and when the log is full it either closes the holes (when at most half the slots are in use: each
 /// node moved costs one write to it, paid for by the half of the log it frees) or doubles.</para>
 /// <para>Evicting the least recent node moves the head past its slot without emptying it; the slots left
@@ -113,20 +112,20 @@ internal sealed class RecencyLog<TKey, TValue>
     /// <summary>Takes out a node whose place another took (<see cref="AddInPlaceOf"/>): its slot is emptied, its stamp becomes Gone, the count stays.</summary>
     internal void RemoveReplaced(Node<TKey, TValue> node)
     {
-        _slots[node.RecencyStamp & (_slots.Length - 1)].Node = null;
+        _slots[(int)node.RecencyStamp & (_slots.Length - 1)].Node = null;
         node.RecencyStamp = Node<TKey, TValue>.Gone;
     }
 
     /// <summary>Makes a node that is in the log the most recent.</summary>
     internal void MoveToFirst(Node<TKey, TValue> node)
     {
-        int stamp = node.RecencyStamp;
+        long stamp = node.RecencyStamp;
         if (stamp == StampOf(Line.Tail - 1))
         {
             return; // already the most recent: a hot key read over and over costs nothing
         }
 
-        _slots[stamp & (_slots.Length - 1)].Node = null;
+        _slots[(int)stamp & (_slots.Length - 1)].Node = null;
         Append(node);
     }
 
@@ -137,14 +136,14 @@ internal sealed class RecencyLog<TKey, TValue>
     /// </summary>
     internal void Remove(Node<TKey, TValue> node, bool sweepLater = false)
     {
-        int stamp = node.RecencyStamp;
+        long stamp = node.RecencyStamp;
         if (sweepLater && stamp == StampOf(Line.Head))
         {
             AdvanceHead(leftBehind: true);
         }
         else
         {
-            _slots[stamp & (_slots.Length - 1)].Node = null;
+            _slots[(int)stamp & (_slots.Length - 1)].Node = null;
         }
 
         node.RecencyStamp = Node<TKey, TValue>.Gone;
@@ -157,8 +156,7 @@ internal sealed class RecencyLog<TKey, TValue>
     /// </summary>
     internal bool IsAmongNewest(Node<TKey, TValue> node)
     {
-        int age = (StampOf(Line.Tail) - node.RecencyStamp) & int.MaxValue;
-        return age <= (Line.Tail - Line.Head) >> 2;
+        return Line.Tail - node.RecencyStamp <= (Line.Tail - Line.Head) >> 2;
     }
 
     /// <summary>Slots outside head to tail that still hold a node: at most <see cref="SweepEvery"/> - 1. For invariant checks.</summary>
@@ -298,15 +296,36 @@ internal sealed class RecencyLog<TKey, TValue>
     }
 
     /// <summary>
-    /// The stamp of the slot with this sequence number: the number less its top bit, so never
-    /// <see cref="NodeLookupFields{TKey}.Gone"/>. Two slots in the log at once are fewer than 2^31 apart, so
-    /// their stamps differ, and a stamp masked with the log's mask is the slot's index.
+    /// The stamp of the slot with this sequence number: the number itself, never negative, so never
+    /// <see cref="NodeLookupFields{TKey}.Gone"/>; masked with the log's mask, it is the slot's index.
     /// Sequence numbers only grow (an append takes the tail's, a compaction renumbers from the tail on, a clear
-    /// goes on from the tail), so a node's stamp never takes a value it had before until 2^31 more slots
-    /// have been used: lock-free readers rely on this to notice that a node was reused (see
-    /// <see cref="NodeTable{TKey,TValue}.Find"/>).
+    /// goes on from the tail), and at a billion a second they would take 292 years to wrap, so a node's stamp never
+    /// takes a value it had before: lock-free readers rely on this to notice that a node was reused (see
+    /// <see cref="NodeTable{TKey,TValue}.Find"/>). Why 64 bits: a 31-bit stamp came back after 2^31 recency
+    /// updates (under a minute at full speed), and a lookup suspended that long could have taken another key's value.
     /// </summary>
-    internal static int StampOf(long sequence) => (int)sequence & int.MaxValue;
+    internal static long StampOf(long sequence) => sequence;
+
+    /// <summary>
+    /// Renumbers the nodes, in order, from sequence <paramref name="first"/> on, as a compaction would from the tail:
+    /// for tests that need the sequence far ahead (where a narrower stamp would have wrapped) without appending that often.
+    /// </summary>
+    internal void RenumberFrom(long first)
+    {
+        if (first < Line.Tail)
+        {
+            throw new ArgumentOutOfRangeException(nameof(first), first, "Sequence numbers only grow.");
+        }
+
+        List<Node<TKey, TValue>> nodes = [.. OldestFirst()];
+        _slots = new Slot[_slots.Length];
+        Line.Head = Line.Tail = first;
+        Line.Unswept = 0;
+        foreach (Node<TKey, TValue> node in nodes)
+        {
+            Append(node);
+        }
+    }
 
     /// <summary>True if every node's stamp is that of the slot it is in. For invariant checks; O(n).</summary>
     internal bool StampsMatchSlots()
