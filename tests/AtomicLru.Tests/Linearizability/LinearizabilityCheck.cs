@@ -1,0 +1,129 @@
+using System;
+using System.Collections.Generic;
+using CsCheck;
+using Microsoft.Extensions.Time.Testing;
+
+namespace AtomicLru.Tests.Linearizability;
+
+/// <summary>What a face offers the checker beyond Get and Set.</summary>
+[Flags]
+public enum FaceOperations
+{
+    /// <summary>Get and Set only.</summary>
+    None = 0,
+
+    /// <summary>GetOrAdd, atomic.</summary>
+    GetOrAdd = 1,
+
+    /// <summary>ContainsKey.</summary>
+    Contains = 2,
+
+    /// <summary>A Refresh (slide and touch without returning).</summary>
+    Refresh = 4,
+
+    /// <summary>Remove says whether it removed something.</summary>
+    RemoveResult = 8,
+}
+
+/// <summary>
+/// CsCheck's parallel model-based test over one face: a random sequential prefix, then up to five operations on
+/// two threads, then a search over the orders of those operations for one in which <see cref="LruModel"/> gives
+/// every result seen and ends holding what the cache holds. Keys are five, MaxItems three, so writes evict (and
+/// reuse nodes) often; values are key × 100 + a random part, so a value read under the wrong key never matches.
+/// </summary>
+internal static class LinearizabilityCheck
+{
+    internal static void Run(
+        Func<FakeTimeProvider, ICacheFace> create, Expiry[] expiries, FaceOperations offers, long iterations, string? seed = null)
+    {
+        Gen<(long Id, int Key, int Part, int Expiry)> args = Gen.Select(Gen.Long, Gen.Int[0, CacheUnderTest.Keys.Length - 1], Gen.Int[0, 99], Gen.Int[0, expiries.Length - 1]);
+        static string Key((long, int Key, int, int) a) => CacheUnderTest.Keys[a.Key];
+        static int Value((long, int Key, int Part, int) a) => (a.Key * 100) + a.Part;
+
+        var operations = new List<GenOperation<CacheUnderTest, LruModel>>
+        {
+            args.Operation<CacheUnderTest, LruModel>(
+                a => $"Get({Key(a)})",
+                (sut, a) => sut.Results[a.Id] = sut.Face.Get(Key(a)),
+                (model, a) => model.Get(a.Id, Key(a))),
+            args.Operation<CacheUnderTest, LruModel>(
+                a => $"Set({Key(a)}, {Value(a)}, {expiries[a.Expiry]})",
+                (sut, a) =>
+                {
+                    sut.Face.Set(Key(a), Value(a), expiries[a.Expiry]);
+                    sut.Results[a.Id] = "ok";
+                },
+                (model, a) => model.Set(a.Id, Key(a), Value(a), expiries[a.Expiry])),
+            args.Operation<CacheUnderTest, LruModel>(
+                a => $"Set({Key(a)}, {Value(a)}, {expiries[a.Expiry]})",
+                (sut, a) =>
+                {
+                    sut.Face.Set(Key(a), Value(a), expiries[a.Expiry]);
+                    sut.Results[a.Id] = "ok";
+                },
+                (model, a) => model.Set(a.Id, Key(a), Value(a), expiries[a.Expiry])),
+            args.Operation<CacheUnderTest, LruModel>(
+                a => $"Remove({Key(a)})",
+                (sut, a) => sut.Results[a.Id] = sut.Face.Remove(Key(a)),
+                (model, a) => model.Remove(a.Id, Key(a))),
+            args.Operation<CacheUnderTest, LruModel>(
+                a => "Clear()",
+                (sut, a) =>
+                {
+                    sut.Face.Clear();
+                    sut.Results[a.Id] = "ok";
+                },
+                (model, a) => model.Clear(a.Id)),
+            args.Operation<CacheUnderTest, LruModel>(
+                a => "Advance(1 s)",
+                (sut, a) =>
+                {
+                    sut.Time.Advance(TimeSpan.FromSeconds(1));
+                    sut.Results[a.Id] = "ok";
+                },
+                (model, a) => model.Advance(a.Id, 1000)),
+        };
+        if (offers.HasFlag(FaceOperations.GetOrAdd))
+        {
+            operations.Add(args.Operation<CacheUnderTest, LruModel>(
+                a => $"GetOrAdd({Key(a)}, {Value(a)}, {expiries[a.Expiry]})",
+                (sut, a) => sut.Results[a.Id] = sut.Face.GetOrAdd(Key(a), Value(a), expiries[a.Expiry]),
+                (model, a) => model.GetOrAdd(a.Id, Key(a), Value(a), expiries[a.Expiry])));
+        }
+
+        if (offers.HasFlag(FaceOperations.Contains))
+        {
+            operations.Add(args.Operation<CacheUnderTest, LruModel>(
+                a => $"ContainsKey({Key(a)})",
+                (sut, a) => sut.Results[a.Id] = sut.Face.Contains(Key(a)),
+                (model, a) => model.Contains(a.Id, Key(a))));
+        }
+
+        if (offers.HasFlag(FaceOperations.Refresh))
+        {
+            operations.Add(args.Operation<CacheUnderTest, LruModel>(
+                a => $"Refresh({Key(a)})",
+                (sut, a) =>
+                {
+                    sut.Face.Refresh(Key(a));
+                    sut.Results[a.Id] = "ok";
+                },
+                (model, a) => model.Refresh(a.Id, Key(a))));
+        }
+
+        bool compareRemoveResults = offers.HasFlag(FaceOperations.RemoveResult);
+        Gen.Const(() =>
+            {
+                var time = new FakeTimeProvider();
+                return (new CacheUnderTest(create(time), time), new LruModel(CheckedOptions.MaxItems));
+            })
+            .SampleParallel(
+                [.. operations],
+                equal: (actual, model) => actual.IsExplainedBy(model, compareRemoveResults),
+                seed: seed,
+                iter: iterations,
+                threads: 2,
+                printActual: actual => actual.ToString(),
+                printModel: model => model.ToString());
+    }
+}
