@@ -6,22 +6,6 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace AtomicLru.Tests.Linearizability;
 
-/// <summary>The options every checked cache gets: a small MaxItems so that evictions (and node reuse) are common.</summary>
-internal static class CheckedOptions
-{
-    internal const int MaxItems = 3;
-
-    internal static AtomicLruOptions Create() => new() { MaxItems = MaxItems, ExpirationScanFrequency = TimeSpan.FromSeconds(1) };
-
-    internal static TimeSpan? Ttl(Expiry expiry) => expiry switch
-    {
-        Expiry.None => Timeout.InfiniteTimeSpan,
-        Expiry.ShortTtl => TimeSpan.FromMilliseconds(1500),
-        Expiry.LongTtl => TimeSpan.FromMilliseconds(2500),
-        _ => throw new ArgumentOutOfRangeException(nameof(expiry), expiry, "This face has no sliding expiry."),
-    };
-}
-
 /// <summary><see cref="AtomicLruStorage{T}"/> with values of type <typeparamref name="T"/>, converted to and from int.</summary>
 internal sealed class StorageFace<T>(FakeTimeProvider time, Func<int, T> wrap, Func<T, int> unwrap) : ICacheFace
 {
