@@ -78,14 +78,23 @@ public sealed partial class AtomicLruMemoryCache : IMemoryCache
             _options.ExpirationScanFrequency,
             comparer: null,
             new Listener(this),
-            _options.EffectiveMaxItemSizeInBytes);
+            _options.EffectiveMaxItemSizeInBytes,
+            ownerName: typeof(AtomicLruMemoryCache).FullName);
         _onTokenFired = entry => _engine.RemoveIfSame(entry.Key, entry, RemovalReason.TokenExpired);
     }
 
     internal LruEngine<object, object?> Engine => _engine;
 
     /// <summary>Entries held now, including expired ones that the background reclaim has not reached yet.</summary>
-    public int Count => _engine.Count;
+    /// <exception cref="ObjectDisposedException">The cache was disposed.</exception>
+    public int Count
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_engine.IsDisposed, this);
+            return _engine.Count;
+        }
+    }
 
     /// <inheritdoc />
     public ICacheEntry CreateEntry(object key)

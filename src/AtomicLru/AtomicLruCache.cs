@@ -59,7 +59,8 @@ public class AtomicLruCache : IAtomicLruCache
             _options.ExpirationScanFrequency,
             StringComparer.Ordinal,
             listener,
-            _options.EffectiveMaxItemSizeInBytes);
+            _options.EffectiveMaxItemSizeInBytes,
+            ownerName: typeof(AtomicLruCache).FullName);
     }
 
     /// <inheritdoc />

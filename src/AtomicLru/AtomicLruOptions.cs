@@ -50,7 +50,8 @@ public sealed class AtomicLruOptions
 
     /// <summary>
     /// How often expired entries are reclaimed in the background, without waiting for a read or a write.
-    /// Defaults to one second, which is also the resolution of reclaim; must be positive.
+    /// Defaults to one second, which is also the resolution of reclaim; from 1 millisecond to 1 day (a timer
+    /// cannot tick more often than once a millisecond, and a day is far past any useful reclaim delay).
     /// </summary>
     public TimeSpan ExpirationScanFrequency { get; set; } = TimeSpan.FromSeconds(1);
 
@@ -91,12 +92,18 @@ public sealed class AtomicLruOptions
                 nameof(DefaultTtl), ttl, $"AtomicLruOptions.DefaultTtl must be positive, Timeout.InfiniteTimeSpan, or null; it was {ttl}.");
         }
 
-        if (ExpirationScanFrequency <= TimeSpan.Zero)
+        if (ExpirationScanFrequency < MinExpirationScanFrequency || ExpirationScanFrequency > MaxExpirationScanFrequency)
         {
             throw new ArgumentOutOfRangeException(
-                nameof(ExpirationScanFrequency), ExpirationScanFrequency, $"AtomicLruOptions.ExpirationScanFrequency must be positive; it was {ExpirationScanFrequency}.");
+                nameof(ExpirationScanFrequency), ExpirationScanFrequency, $"AtomicLruOptions.ExpirationScanFrequency must be from 1 millisecond to 1 day; it was {ExpirationScanFrequency}.");
         }
     }
+
+    /// <summary>The least <see cref="ExpirationScanFrequency"/>: a timer period under a millisecond truncates to none, and the timer would tick once.</summary>
+    internal static readonly TimeSpan MinExpirationScanFrequency = TimeSpan.FromMilliseconds(1);
+
+    /// <summary>The most <see cref="ExpirationScanFrequency"/>: well under the longest period a timer takes (about 49 days).</summary>
+    internal static readonly TimeSpan MaxExpirationScanFrequency = TimeSpan.FromDays(1);
 
     /// <summary>A copy, so that a cache keeps the settings it was built with whatever happens to the original.</summary>
     internal AtomicLruOptions Clone() => (AtomicLruOptions)MemberwiseClone();

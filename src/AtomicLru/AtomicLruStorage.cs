@@ -41,7 +41,8 @@ public class AtomicLruStorage<T> : IAtomicLruStorage<T>
         options.Validate();
         _options = options.Clone();
         _engine = new LruEngine<string, T>(
-            _options.MaxItems, maxSize: null, timeProvider, _options.ExpirationScanFrequency, StringComparer.Ordinal, listener);
+            _options.MaxItems, maxSize: null, timeProvider, _options.ExpirationScanFrequency, StringComparer.Ordinal, listener,
+            ownerName: $"AtomicLru.AtomicLruStorage<{typeof(T).Name}>");
     }
 
     /// <inheritdoc />

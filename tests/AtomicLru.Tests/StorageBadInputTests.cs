@@ -54,11 +54,28 @@ public sealed class StorageBadInputTests
         Assert.True(storage.ContainsKey("k"));
     }
 
-    [Fact]
-    public void Expiration_scan_frequency_must_be_positive()
+    [Theory]
+    [InlineData(0L)]
+    [InlineData(-1L)]
+    [InlineData(5_000L)] // half a millisecond: a timer period truncated to none would tick once, then never again
+    [InlineData(864_000_000_001L)] // a day and a tick
+    [InlineData(60 * 864_000_000_000L)] // 60 days: past the longest period a timer takes
+    [InlineData(long.MaxValue)]
+    public void Expiration_scan_frequency_outside_a_millisecond_to_a_day_is_refused_by_name(long ticks)
     {
-        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new AtomicLruStorage<string>(new AtomicLruOptions { ExpirationScanFrequency = TimeSpan.Zero }));
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new AtomicLruStorage<string>(new AtomicLruOptions { ExpirationScanFrequency = new TimeSpan(ticks) }));
         Assert.Equal("ExpirationScanFrequency", error.ParamName);
+        Assert.Contains("ExpirationScanFrequency", error.Message);
+    }
+
+    [Theory]
+    [InlineData(10_000L)] // 1 ms
+    [InlineData(864_000_000_000L)] // 1 day
+    public void Expiration_scan_frequency_at_either_end_of_its_range_is_accepted(long ticks)
+    {
+        using var storage = new AtomicLruStorage<string>(new AtomicLruOptions { ExpirationScanFrequency = new TimeSpan(ticks) });
+        storage.Set("k", "v");
+        Assert.True(storage.ContainsKey("k"));
     }
 
     [Fact]

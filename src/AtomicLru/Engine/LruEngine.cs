@@ -116,6 +116,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
     /// </summary>
     private readonly long _sweepLaterMaxSize;
     private readonly long _maxItemSize;
+    private readonly string _ownerName;
     private ITimer? _timer;
     private volatile bool _disposed;
 
@@ -134,6 +135,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
     /// <param name="maxItemSize">Largest size one entry may have (never more than <paramref name="maxSize"/>, nor than
     /// 2^56 - 1, the most a node can carry);
     /// a bigger one is refused. Null for <paramref name="maxSize"/>.</param>
+    /// <param name="ownerName">The public type the caller holds, named by <see cref="ObjectDisposedException"/> after disposal.</param>
     internal LruEngine(
         int? maxItems,
         long? maxSize,
@@ -141,8 +143,10 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
         TimeSpan expirationScanFrequency,
         IEqualityComparer<TKey>? comparer = null,
         IRemovalListener<TKey, TValue>? listener = null,
-        long? maxItemSize = null)
+        long? maxItemSize = null,
+        string? ownerName = null)
     {
+        _ownerName = ownerName ?? GetType().Name;
         _maxItems = Math.Min(maxItems ?? long.MaxValue, RecencyLog<TKey, TValue>.MaxCapacity - 1); // the log's room, with a slot to spare for a move
         _maxSize = maxSize ?? long.MaxValue;
         _sweepLaterMaxSize = Math.Min(1024, _maxSize / 64);
@@ -355,6 +359,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
         bool overlapped = _lru.Line.Lock.EnterWrite(_lockGate);
         try
         {
+            ThrowIfDisposed(); // again under the lock: a Dispose that ran meanwhile must not find the entry added after it
             hash = _table.HashLocked(key, hash);
             long now = MaintainLocked(needsClock: ttl != Timeout.InfiniteTimeSpan || sliding > TimeSpan.Zero, ownStripeOnly: overlapped);
             Node<TKey, TValue>? node = _table.FindLocked(key, hash);
@@ -470,6 +475,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
         bool overlapped = _lru.Line.Lock.EnterWrite(_lockGate);
         try
         {
+            ThrowIfDisposed();
             hash = _table.HashLocked(key, hash);
             long now = MaintainLocked(needsClock: ttl != Timeout.InfiniteTimeSpan, ownStripeOnly: overlapped);
             Node<TKey, TValue>? node = _table.FindLocked(key, hash);
@@ -516,6 +522,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
         _lru.Line.Lock.Enter(_lockGate);
         try
         {
+            ThrowIfDisposed();
             hash = _table.HashLocked(key, hash);
             long now = MaintainLocked(needsClock: false);
             Node<TKey, TValue>? node = _table.FindLocked(key, hash);
@@ -551,7 +558,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
         {
             hash = _table.HashLocked(key, hash);
             Node<TKey, TValue>? node = _table.FindLocked(key, hash);
-            if (node is null || !ReferenceEquals(node.Value, expected))
+            if (_disposed || node is null || !ReferenceEquals(node.Value, expected))
             {
                 return false;
             }
@@ -572,6 +579,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
         _lru.Line.Lock.Enter(_lockGate);
         try
         {
+            ThrowIfDisposed();
             long now = MaintainLocked();
             var keys = new List<TKey>(_lru.Count);
             foreach (Node<TKey, TValue> node in _lru.OldestFirst())
@@ -601,6 +609,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
         _lru.Line.Lock.Enter(_lockGate);
         try
         {
+            ThrowIfDisposed();
             int target = _lru.Count - (int)Math.Ceiling(_lru.Count * fraction);
             MaintainLocked();
             long skipped = 0;
@@ -630,6 +639,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
         _lru.Line.Lock.Enter(_lockGate);
         try
         {
+            ThrowIfDisposed();
             ClearLocked(report: true);
         }
         finally
@@ -652,7 +662,10 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
         _lru.Line.Lock.Enter(_lockGate);
         try
         {
-            MaintainLocked();
+            if (!_disposed)
+            {
+                MaintainLocked();
+            }
         }
         finally
         {
@@ -767,7 +780,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
         try
         {
             // The node may have been removed or overwritten with a new expiry since the reader saw it.
-            if (node.InRecencyLog && node.ExpiresAt <= _clock.Now())
+            if (!_disposed && node.InRecencyLog && node.ExpiresAt <= _clock.Now())
             {
                 RemoveLocked(node, RemovalReason.Expired);
             }
@@ -884,7 +897,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
     private bool MakeRoomLocked(int entries, long bytes, Node<TKey, TValue>? keep, out Node<TKey, TValue>? reusable)
     {
         reusable = null;
-        if (_lru.Count + entries <= _maxItems && _lru.Line.Size + bytes <= _maxSize)
+        if (_lru.Count + entries <= _maxItems && FitsSize(_lru.Line.Size, bytes))
         {
             return true;
         }
@@ -892,12 +905,12 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
         bool keepStays = keep is { Pinned: false };
         long staying = _lru.Line.PinnedCount + (keepStays ? 1 : 0);
         long stayingSize = _lru.Line.PinnedSize + (keepStays ? keep!.Size : 0);
-        if (staying + entries > _maxItems || stayingSize + bytes > _maxSize)
+        if (staying + entries > _maxItems || !FitsSize(stayingSize, bytes))
         {
             return false;
         }
 
-        while (_lru.Count + entries > _maxItems || _lru.Line.Size + bytes > _maxSize)
+        while (_lru.Count + entries > _maxItems || !FitsSize(_lru.Line.Size, bytes))
         {
             // Not null: the check above proved that enough evictable entries exist.
             Node<TKey, TValue> victim = _lru.Last!;
@@ -913,6 +926,14 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
 
         return true;
     }
+
+    /// <summary>
+    /// True if <paramref name="bytes"/> more (or fewer, if negative) fit beside <paramref name="held"/> within the size
+    /// limit. Written so that it cannot overflow: <paramref name="held"/> is never negative, and without a size limit
+    /// the limit is <see cref="long.MaxValue"/>, so sizes that would sum past it evict as a limit would (each entry may
+    /// charge up to 2^56 - 1, and 2^30 of them could otherwise wrap the total to a negative figure).
+    /// </summary>
+    private bool FitsSize(long held, long bytes) => bytes <= _maxSize - held;
 
     private void CountPinnedLocked(Node<TKey, TValue> node, int sign)
     {
@@ -1068,5 +1089,5 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
     }
 
     [DoesNotReturn]
-    private void ThrowDisposed() => throw new ObjectDisposedException(GetType().Name);
+    private void ThrowDisposed() => throw new ObjectDisposedException(_ownerName);
 }

@@ -1,0 +1,39 @@
+using System;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Time.Testing;
+
+namespace AtomicLru.Extensions.Tests;
+
+/// <summary>Edges of <see cref="AtomicLruMemoryCache"/>: disposal, and sizes near the largest.</summary>
+public sealed class MemoryCacheEdgeTests
+{
+    [Fact]
+    public void After_Dispose_Count_and_writes_throw_naming_AtomicLruMemoryCache()
+    {
+        var cache = new AtomicLruMemoryCache(new AtomicLruOptions(), new FakeTimeProvider());
+        cache.Set("k", 1);
+        cache.Dispose();
+        Assert.Equal(typeof(AtomicLruMemoryCache).FullName, Assert.Throws<ObjectDisposedException>(() => cache.Count).ObjectName);
+        Assert.Equal(typeof(AtomicLruMemoryCache).FullName, Assert.Throws<ObjectDisposedException>(() => cache.Set("k", 2)).ObjectName);
+        Assert.Equal(typeof(AtomicLruMemoryCache).FullName, Assert.Throws<ObjectDisposedException>(() => cache.TryGetValue("k", out _)).ObjectName);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData(long.MaxValue)]
+    public void The_estimated_size_never_overflows_however_large_the_sizes(long? sizeLimit)
+    {
+        using var cache = new AtomicLruMemoryCache(new AtomicLruOptions { SizeLimitInBytes = sizeLimit, MaxItemSizeInBytes = sizeLimit }, new FakeTimeProvider());
+        long largest = (1L << 56) - 1;
+        for (int i = 0; i < 200; i++)
+        {
+            cache.Set(i, i, new MemoryCacheEntryOptions { Size = largest });
+            long? size = cache.GetCurrentStatistics()!.CurrentEstimatedSize;
+            Assert.InRange(size!.Value, 0, long.MaxValue);
+        }
+
+        Assert.Equal(128, cache.Count); // the most that fit in long.MaxValue; the oldest were evicted
+        Assert.Equal(199, cache.Get<int>(199));
+        cache.Engine.CheckInvariants();
+    }
+}
