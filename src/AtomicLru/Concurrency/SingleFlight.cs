@@ -17,11 +17,18 @@ namespace AtomicLru.Concurrency;
 /// <para>Cancellation: an asynchronous producer gets a token of the flight's own, cancelled only when
 /// every waiter has given up. One caller's cancellation ends that caller's wait, never the others'.
 /// Synchronous callers cannot cancel, so a flight with one never is.</para>
+/// <para>Re-entrancy: a producer that asks for its own key (directly, or through producers of other keys it calls)
+/// would wait for itself forever. The flights an execution is leading are kept in an <see cref="AsyncLocal{T}"/>
+/// chain, so such a call throws <see cref="InvalidOperationException"/> instead, as <c>Lazy&lt;T&gt;</c> does for
+/// recursion. The chain is written only by leaders (the miss path); joining reads it.</para>
 /// </remarks>
 internal sealed class SingleFlight<TKey, TResult>
     where TKey : notnull
 {
     private readonly ConcurrentDictionary<TKey, Flight> _flights;
+
+    /// <summary>The innermost flight the current execution leads; each flight points to the one it was started in.</summary>
+    private static readonly AsyncLocal<Flight?> Leading = new();
 
     internal SingleFlight(IEqualityComparer<TKey>? comparer = null)
     {
@@ -37,6 +44,7 @@ internal sealed class SingleFlight<TKey, TResult>
         {
             if (_flights.TryGetValue(key, out Flight? running))
             {
+                ThrowIfLedHere(key, running);
                 if (running.TryJoin())
                 {
                     return running.Completion.Task.GetAwaiter().GetResult();
@@ -53,6 +61,9 @@ internal sealed class SingleFlight<TKey, TResult>
             }
 
             TResult result;
+            Flight? outer = Leading.Value;
+            flight.Parent = outer;
+            Leading.Value = flight;
             try
             {
                 result = produce(key, state);
@@ -61,6 +72,10 @@ internal sealed class SingleFlight<TKey, TResult>
             {
                 Fail(key, flight, exception);
                 throw;
+            }
+            finally
+            {
+                Leading.Value = outer;
             }
 
             _flights.TryRemove(new KeyValuePair<TKey, Flight>(key, flight));
@@ -77,6 +92,7 @@ internal sealed class SingleFlight<TKey, TResult>
             cancellationToken.ThrowIfCancellationRequested();
             if (_flights.TryGetValue(key, out Flight? running))
             {
+                ThrowIfLedHere(key, running);
                 if (running.TryJoin())
                 {
                     return await WaitAsync(key, running, cancellationToken).ConfigureAwait(false);
@@ -100,6 +116,8 @@ internal sealed class SingleFlight<TKey, TResult>
     private async Task LeadAsync<TState>(TKey key, TState state, Func<TKey, TState, CancellationToken, ValueTask<TResult>> produce, Flight flight)
     {
         TResult result;
+        flight.Parent = Leading.Value;
+        Leading.Value = flight; // this async method's own copy of the context: the caller's is left alone
         try
         {
             result = await produce(key, state, flight.Token).ConfigureAwait(false);
@@ -128,6 +146,19 @@ internal sealed class SingleFlight<TKey, TResult>
             }
 
             throw;
+        }
+    }
+
+    /// <summary>Throws if the current execution leads <paramref name="flight"/>: joining it would wait for itself.</summary>
+    private static void ThrowIfLedHere(TKey key, Flight flight)
+    {
+        for (Flight? led = Leading.Value; led is not null; led = led.Parent)
+        {
+            if (ReferenceEquals(led, flight))
+            {
+                throw new InvalidOperationException(
+                    $"GetOrAdd for the key '{key}' was called from inside its own factory (directly or through other factories it called); it would wait for itself forever. A factory must not ask for the key it produces.");
+            }
         }
     }
 
@@ -162,6 +193,9 @@ internal sealed class SingleFlight<TKey, TResult>
         internal TaskCompletionSource<TResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         internal CancellationToken Token => _cancellation?.Token ?? CancellationToken.None;
+
+        /// <summary>The flight whose producer started this one, if any (see <see cref="Leading"/>).</summary>
+        internal Flight? Parent { get; set; }
 
         internal bool TryJoin()
         {
