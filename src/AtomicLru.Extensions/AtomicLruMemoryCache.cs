@@ -123,6 +123,7 @@ public sealed partial class AtomicLruMemoryCache : IMemoryCache
             }
 
             _engine.RemoveIfSame(key, entry, RemovalReason.TokenExpired);
+            _engine.RecountHitAsMiss(); // the caller gets a miss, so the statistics say one
         }
 
         value = null;

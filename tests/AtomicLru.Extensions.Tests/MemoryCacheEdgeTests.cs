@@ -1,5 +1,6 @@
 using System;
 using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Primitives;
 using Microsoft.Extensions.Time.Testing;
 
 namespace AtomicLru.Extensions.Tests;
@@ -35,5 +36,31 @@ public sealed class MemoryCacheEdgeTests
         Assert.Equal(128, cache.Count); // the most that fit in long.MaxValue; the oldest were evicted
         Assert.Equal(199, cache.Get<int>(199));
         cache.Engine.CheckInvariants();
+    }
+
+    /// <summary>A change token without callbacks: the cache must poll it.</summary>
+    private sealed class PolledToken : IChangeToken
+    {
+        public bool HasChanged { get; set; }
+
+        public bool ActiveChangeCallbacks => false;
+
+        public IDisposable RegisterChangeCallback(Action<object?> callback, object? state) => throw new NotSupportedException("polled only");
+    }
+
+    [Fact]
+    public void A_read_that_finds_a_fired_polled_token_counts_a_miss_not_a_hit()
+    {
+        using var cache = new AtomicLruMemoryCache(new AtomicLruOptions(), new FakeTimeProvider());
+        var token = new PolledToken();
+        cache.Set("k", 1, token);
+        Assert.True(cache.TryGetValue("k", out _));
+        token.HasChanged = true;
+        Assert.False(cache.TryGetValue("k", out _));
+        Assert.False(cache.TryGetValue("k", out _)); // gone now: a plain miss
+
+        MemoryCacheStatistics statistics = cache.GetCurrentStatistics()!;
+        Assert.Equal(1, statistics.TotalHits);
+        Assert.Equal(2, statistics.TotalMisses);
     }
 }

@@ -191,6 +191,18 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
     /// <summary>Looks a key up without a lock; a hit refreshes recency and counts as a hit, a miss as a miss.</summary>
     internal bool TryGet(TKey key, [MaybeNullWhen(false)] out TValue value) => TryGetCore(key, out value, countStatistics: true);
 
+    /// <summary>
+    /// Turns the hit the calling thread's last <see cref="TryGet"/> counted into a miss: for a face that found the
+    /// entry but must not return it (an IMemoryCache entry whose polled change token has fired). A hit is counted as
+    /// the stripe's records less its uncounted ones, so one more uncounted record takes it back.
+    /// </summary>
+    internal void RecountHitAsMiss()
+    {
+        ReadBuffer<TKey, TValue>.Stripe stripe = _readBuffer.Current;
+        stripe.Increment(ref stripe.Counters.UncountedRecords);
+        stripe.Increment(ref stripe.Counters.Misses);
+    }
+
     /// <summary>Like <see cref="TryGet"/>, but leaves the hit and miss counters alone.</summary>
     internal bool TryGetUncounted(TKey key, [MaybeNullWhen(false)] out TValue value) => TryGetCore(key, out value, countStatistics: false);
 
