@@ -172,8 +172,12 @@ public sealed partial class AtomicLruMemoryCache : IMemoryCache
         };
     }
 
-    /// <summary>Stops the background reclaim and drops every entry. Later calls throw <see cref="ObjectDisposedException"/>.</summary>
-    public void Dispose() => _engine.Dispose();
+    /// <summary>
+    /// Stops the background reclaim and drops every entry (post-eviction callbacks do not run, as with <c>MemoryCache</c>),
+    /// and stops watching the entries' change tokens, so that a token that lives on keeps nothing of the cache alive.
+    /// Later calls throw <see cref="ObjectDisposedException"/>.
+    /// </summary>
+    public void Dispose() => _engine.Dispose(static value => (value as MemoryCacheEntry)?.StopWatchingTokens());
 
     /// <summary>Stores a disposed entry that has a value, as <c>MemoryCache</c> commits one.</summary>
     internal void Commit(MemoryCacheEntry entry)
@@ -215,6 +219,11 @@ public sealed partial class AtomicLruMemoryCache : IMemoryCache
             if (entry.AnyTokenChanged())
             {
                 _engine.RemoveIfSame(entry.Key, entry, RemovalReason.TokenExpired);
+            }
+
+            if (_engine.IsDisposed)
+            {
+                entry.StopWatchingTokens(); // Dispose may have dropped the entry before its tokens were watched
             }
         }
     }

@@ -172,14 +172,12 @@ internal sealed class MemoryCacheEntry : ICacheEntry
 
     private List<IDisposable>? _registrations;
 
-    /// <summary>Runs the post-eviction callbacks once, whatever calls this how often, and stops watching tokens.</summary>
-    internal void OnEvicted(EvictionReason reason, Action<Exception, MemoryCacheEntry> onCallbackFailed)
+    /// <summary>
+    /// Disposes the change-token registrations, so that a token that outlives the entry (a long-lived
+    /// <c>CancellationTokenSource</c>) no longer references it, nor through it the cache. Safe to call more than once.
+    /// </summary>
+    internal void StopWatchingTokens()
     {
-        if (Interlocked.Exchange(ref _callbacksFired, 1) != 0)
-        {
-            return;
-        }
-
         if (_registrations is not null)
         {
             lock (_tokens!)
@@ -192,6 +190,17 @@ internal sealed class MemoryCacheEntry : ICacheEntry
                 _registrations.Clear();
             }
         }
+    }
+
+    /// <summary>Runs the post-eviction callbacks once, whatever calls this how often, and stops watching tokens.</summary>
+    internal void OnEvicted(EvictionReason reason, Action<Exception, MemoryCacheEntry> onCallbackFailed)
+    {
+        if (Interlocked.Exchange(ref _callbacksFired, 1) != 0)
+        {
+            return;
+        }
+
+        StopWatchingTokens();
 
         if (_callbacks is null)
         {

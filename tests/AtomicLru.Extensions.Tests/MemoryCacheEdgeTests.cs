@@ -1,4 +1,6 @@
 using System;
+using System.Runtime.CompilerServices;
+using System.Threading;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Primitives;
 using Microsoft.Extensions.Time.Testing;
@@ -62,5 +64,28 @@ public sealed class MemoryCacheEdgeTests
         MemoryCacheStatistics statistics = cache.GetCurrentStatistics()!;
         Assert.Equal(1, statistics.TotalHits);
         Assert.Equal(2, statistics.TotalMisses);
+    }
+
+    [Fact]
+    public void A_disposed_cache_is_not_kept_alive_by_a_change_token_that_lives_on()
+    {
+        using var source = new CancellationTokenSource(); // lives on, as an application-wide token would
+        (WeakReference cache, WeakReference value) = FillAndDispose(source.Token);
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+
+        Assert.False(cache.IsAlive, "the token's registration keeps the disposed cache reachable");
+        Assert.False(value.IsAlive, "the token's registration keeps a dropped value reachable");
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static (WeakReference Cache, WeakReference Value) FillAndDispose(CancellationToken token)
+    {
+        var cache = new AtomicLruMemoryCache(new AtomicLruOptions(), new FakeTimeProvider());
+        var value = new byte[1000];
+        cache.Set("k", value, new CancellationChangeToken(token));
+        cache.Dispose();
+        return (new WeakReference(cache), new WeakReference(value));
     }
 }

@@ -708,13 +708,20 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
     }
 
     /// <summary>Stops the background timer and drops every entry (without notifications). Idempotent.</summary>
-    public void Dispose()
+    public void Dispose() => Dispose(dropped: null);
+
+    /// <summary>
+    /// Stops the background timer and drops every entry without removal notifications, handing each dropped value to
+    /// <paramref name="dropped"/> after the lock is released (so it may block or call back). Idempotent.
+    /// </summary>
+    internal void Dispose(Action<TValue>? dropped)
     {
         if (_disposed)
         {
             return;
         }
 
+        List<TValue>? values = null;
         _lru.Line.Lock.Enter(_lockGate);
         try
         {
@@ -726,11 +733,28 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
             _disposed = true;
             _timer?.Dispose();
             _timer = null;
+            if (dropped is not null)
+            {
+                values = new List<TValue>(_lru.Count);
+                foreach (Node<TKey, TValue> node in _lru.OldestFirst())
+                {
+                    values.Add(node.Value);
+                }
+            }
+
             ClearLocked(report: false);
         }
         finally
         {
             _lru.Line.Lock.Exit(_lockGate);
+        }
+
+        if (values is not null)
+        {
+            foreach (TValue value in values)
+            {
+                dropped!(value);
+            }
         }
     }
 
