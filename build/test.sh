@@ -33,4 +33,12 @@ if [ "$files" -eq 0 ] || [ $((passed + failed)) -eq 0 ]; then
   exit 1
 fi
 echo "tests: ${passed} passed, ${failed} failed, ${skipped} skipped"
+
+# Thirty seconds of the soak (build/soak.sh runs ten minutes): every face on all cores, invariants checked.
+soak=0
+SOAK_NO_BUILD=1 bash build/soak.sh 0.5 || soak=$?
+if [ "$soak" -ne 0 ]; then
+  echo "soak: failed (exit $soak)" >&2
+  [ "$status" -ne 0 ] || status=$soak
+fi
 exit "$status"
