@@ -68,6 +68,18 @@ internal abstract class SoakTarget : IDisposable
 
     internal IEnumerable<string> ViolationSamples => _violations;
 
+    /// <summary>GetOrAdd for a face without an atomic one: a read, then a Set on a miss.</summary>
+    protected Read ReadOrSet(Random random, int key, long value)
+    {
+        Read read = Get(key);
+        if (read == Read.Miss)
+        {
+            Set(random, key, value);
+        }
+
+        return read;
+    }
+
     internal void Violation(string what)
     {
         if (Interlocked.Increment(ref _violationCount) <= 20)

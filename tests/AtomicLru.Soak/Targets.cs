@@ -162,16 +162,7 @@ internal sealed class MemoryCacheTarget : SoakTarget
 
     internal override Read Get(int key) => _cache.TryGetValue(key, out object? value) ? (value is Box box && box.Key == key && Belongs(box.Value, key) ? Read.Hit : Read.Wrong) : Read.Miss;
 
-    internal override Read GetOrAdd(Random random, int key, long value)
-    {
-        Read read = Get(key);
-        if (read == Read.Miss)
-        {
-            Set(random, key, value);
-        }
-
-        return read;
-    }
+    internal override Read GetOrAdd(Random random, int key, long value) => ReadOrSet(random, key, value);
 
     internal override void Remove(int key) => _cache.Remove(key);
 
@@ -252,16 +243,7 @@ internal sealed class DistributedCacheTarget : SoakTarget
             ? (long.TryParse(Encoding.UTF8.GetString(bytes), CultureInfo.InvariantCulture, out long value) && Belongs(value, key) ? Read.Hit : Read.Wrong)
             : Read.Miss;
 
-    internal override Read GetOrAdd(Random random, int key, long value)
-    {
-        Read read = Get(key);
-        if (read == Read.Miss)
-        {
-            Set(random, key, value);
-        }
-
-        return read;
-    }
+    internal override Read GetOrAdd(Random random, int key, long value) => ReadOrSet(random, key, value);
 
     internal override void Remove(int key) => _cache.Remove(StorageTarget<long>.Key(key));
 

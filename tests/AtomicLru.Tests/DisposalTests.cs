@@ -15,26 +15,7 @@ public sealed class DisposalTests
         for (int round = 0; round < 2000; round++)
         {
             var storage = new AtomicLruStorage<string>(new AtomicLruOptions { MaxItems = 100 }, new FakeTimeProvider());
-            Threads.RunAtOnce(2, id =>
-            {
-                if (id == 0)
-                {
-                    storage.Dispose();
-                    return;
-                }
-
-                for (int i = 0; i < 20; i++)
-                {
-                    try
-                    {
-                        storage.Set("k" + i, "v");
-                    }
-                    catch (ObjectDisposedException)
-                    {
-                        return; // what a write after Dispose gets
-                    }
-                }
-            });
+            Threads.RaceWithDispose(storage.Dispose, i => storage.Set("k" + i, "v"));
             leaks += storage.Engine.Count == 0 ? 0 : 1;
         }
 

@@ -66,6 +66,11 @@ public sealed class HashFloodTests
             // Stamped as the recency log would: a lock-free lookup looks again at a node whose stamp says Gone.
             table.Add(new Node<string, string>(keys[i], table.GetHash(keys[i]), keys[i], Node<string, string>.Never, 1) { RecencyStamp = i }, count: i + 1);
             Assert.Equal(i > NodeTable<string, string>.CollisionThreshold, table.HasRandomizedStrings);
+            if (i == NodeTable<string, string>.CollisionThreshold + 1)
+            {
+                // Right after the switch, before any resize relinks the table: every key is in its new bucket already.
+                Assert.All(keys.Take(i + 1), key => Assert.Equal(key, table.Find(key, out _)?.Value));
+            }
         }
 
         Assert.All(keys, key => Assert.Equal(key, table.Find(key, out _)?.Value));

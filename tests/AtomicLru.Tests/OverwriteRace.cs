@@ -13,21 +13,23 @@ internal static class OverwriteRace
     internal readonly record struct Outcome(long Reads, long Misses, long WrongValues);
 
     /// <summary>
-    /// Runs <paramref name="overwrite"/> <paramref name="writes"/> times (given the write's index) on one thread while
-    /// <paramref name="readers"/> threads call <paramref name="read"/> until the writer is done. A read returns true on
+    /// Runs <paramref name="overwrite"/> at least <paramref name="writes"/> times (given the write's index) on one thread
+    /// while <paramref name="readers"/> threads call <paramref name="read"/> until the writer is done. A read returns true on
     /// a hit with the right value, false on a miss, and throws on a wrong value.
     /// </summary>
     internal static Outcome Run(int writes, Action<int> overwrite, Func<ReadResult> read, int readers = 1)
     {
         int writing = 1;
-        long reads = 0, misses = 0, wrong = 0;
+        long reads = 0, misses = 0, wrong = 0, readsSoFar = 0;
         Threads.RunAtOnce(1 + readers, id =>
         {
             if (id == 0)
             {
                 try
                 {
-                    for (int i = 0; i < writes; i++)
+                    // At least `writes` writes, and on until the readers have read a tenth as often: on a busy machine
+                    // the readers may be scheduled late, and a run they sat out would show nothing.
+                    for (int i = 0; i < writes || (Volatile.Read(ref readsSoFar) < writes / 10 && i < 100 * writes); i++)
                     {
                         overwrite(i);
                     }
@@ -44,9 +46,12 @@ internal static class OverwriteRace
             do
             {
                 ReadResult result = read();
-                myReads++;
                 myMisses += result == ReadResult.Miss ? 1 : 0;
                 myWrong += result == ReadResult.WrongValue ? 1 : 0;
+                if ((++myReads & 255) == 0)
+                {
+                    Interlocked.Add(ref readsSoFar, 256);
+                }
             }
             while (Volatile.Read(ref writing) == 1);
 

@@ -39,4 +39,32 @@ internal static class Threads
             throw new AggregateException(errors);
         }
     }
+
+    /// <summary>
+    /// Runs <paramref name="dispose"/> on one thread while another calls <paramref name="operation"/> (given its
+    /// index) up to 16 times; an <see cref="ObjectDisposedException"/> ends the calls, any other exception fails.
+    /// </summary>
+    internal static void RaceWithDispose(Action dispose, Action<int> operation)
+    {
+        RunAtOnce(2, id =>
+        {
+            if (id == 0)
+            {
+                dispose();
+                return;
+            }
+
+            for (int i = 0; i < 16; i++)
+            {
+                try
+                {
+                    operation(i);
+                }
+                catch (ObjectDisposedException)
+                {
+                    return; // refused: the only exception a call racing Dispose may get
+                }
+            }
+        });
+    }
 }

@@ -62,27 +62,22 @@ internal static class LinearizabilityCheck
             (sut, a) => sut.Results[a.Id] = sut.Face.Get(Key(a)),
             (model, a) => model.Get(a.Id, Key(a)));
 
+        GenOperation<CacheUnderTest, LruModel> set = args.Operation<CacheUnderTest, LruModel>(
+            a => $"Set({Key(a)}, {Value(a)}, {expiries[a.Expiry]})",
+            (sut, a) =>
+            {
+                sut.Face.Set(Key(a), Value(a), expiries[a.Expiry]);
+                sut.Results[a.Id] = "ok";
+            },
+            (model, a) => model.Set(a.Id, Key(a), Value(a), expiries[a.Expiry]));
+
         // Get and Set twice each: a read racing an overwrite of its key is what most often goes wrong.
         var operations = new List<GenOperation<CacheUnderTest, LruModel>>
         {
             get,
             get,
-            args.Operation<CacheUnderTest, LruModel>(
-                a => $"Set({Key(a)}, {Value(a)}, {expiries[a.Expiry]})",
-                (sut, a) =>
-                {
-                    sut.Face.Set(Key(a), Value(a), expiries[a.Expiry]);
-                    sut.Results[a.Id] = "ok";
-                },
-                (model, a) => model.Set(a.Id, Key(a), Value(a), expiries[a.Expiry])),
-            args.Operation<CacheUnderTest, LruModel>(
-                a => $"Set({Key(a)}, {Value(a)}, {expiries[a.Expiry]})",
-                (sut, a) =>
-                {
-                    sut.Face.Set(Key(a), Value(a), expiries[a.Expiry]);
-                    sut.Results[a.Id] = "ok";
-                },
-                (model, a) => model.Set(a.Id, Key(a), Value(a), expiries[a.Expiry])),
+            set,
+            set,
             args.Operation<CacheUnderTest, LruModel>(
                 a => $"Remove({Key(a)})",
                 (sut, a) => sut.Results[a.Id] = sut.Face.Remove(Key(a)),
