@@ -224,4 +224,21 @@ public sealed class RecencyLogTests
         var thrown = Assert.Throws<InvalidOperationException>(() => log.Last);
         Assert.Contains("counts 1 nodes but holds none", thrown.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void The_invariant_check_sees_a_stamp_that_is_not_its_slots_and_renumbering_never_goes_back()
+    {
+        var log = new RecencyLog<int, int>(firstSequence: 100);
+        var node = new Node<int, int>(1, 1, 1, Node<int, int>.Never, 1);
+        log.Add(node);
+        Assert.True(log.StampsMatchSlots());
+        node.RecencyStamp++;
+        Assert.False(log.StampsMatchSlots());
+        node.RecencyStamp--;
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => log.RenumberFrom(100)); // below the tail (101): stamps only grow
+        log.RenumberFrom(1L << 40);
+        Assert.Equal(1L << 40, node.RecencyStamp);
+        Assert.True(log.StampsMatchSlots());
+    }
 }
