@@ -27,6 +27,14 @@ public sealed class MicrosoftFaceLinearizabilityTests
     public void DistributedCache_from_the_container_is_linearizable()
         => LinearizabilityCheck.Run(time => new DistributedCacheFace(time), AllKinds, FaceOperations.Refresh, Iterations);
 
+    [Fact]
+    public void MemoryCache_reads_racing_overwrites_that_change_the_expiry_kind_are_linearizable()
+        => LinearizabilityCheck.RunOneKeyOverwrites(time => new MemoryCacheFace(time), AllKinds, Iterations);
+
+    [Fact]
+    public void DistributedCache_reads_racing_overwrites_that_change_the_expiry_kind_are_linearizable()
+        => LinearizabilityCheck.RunOneKeyOverwrites(time => new DistributedCacheFace(time), AllKinds, Iterations);
+
     private static ServiceProvider Container(FakeTimeProvider time)
     {
         var services = new ServiceCollection();
