@@ -1,17 +1,37 @@
 #!/usr/bin/env bash
 # Mutation testing of the engine with Stryker.NET (pinned in dotnet-tools.json), one file at a time: it is slow
-# on two cores. Usage: build/mutation.sh <file under src/AtomicLru/Engine> [dotnet test filter]
+# on two cores. Usage: build/mutation.sh <file under src/AtomicLru/Engine>[:lines] [dotnet test filter]
 #   build/mutation.sh NodeTable.cs
 #   build/mutation.sh RecencyLog.cs "FullyQualifiedName~RecencyLog|FullyQualifiedName~Engine"
+#   build/mutation.sh LruEngine.cs:366-587,865-1030    (only those line ranges; Stryker wants character spans)
 # The default filter runs every test of tests/AtomicLru.Tests except the long CsCheck linearizability checks.
 # Reports (HTML and JSON) go to artifacts/mutation/<file>/; the score per file is in docs/testing.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
-file="${1:?usage: build/mutation.sh <file in src/AtomicLru/Engine> [test filter]}"
+arg="${1:?usage: build/mutation.sh <file in src/AtomicLru/Engine>[:first-last,...] [test filter]}"
 filter="${2:-FullyQualifiedName!~Linearizability}"
+file="${arg%%:*}"
 name="${file%.cs}"
+pattern="**/Engine/$file"
+if [[ "$arg" == *:* ]]; then
+  # Line ranges -> Stryker's {start..end} character spans of the file.
+  pattern+=$(python3 - "src/AtomicLru/Engine/$file" "${arg#*:}" <<'PY'
+import sys
+lines = open(sys.argv[1], encoding="utf-8").read().splitlines(keepends=True)
+starts = [0]
+for line in lines:
+    starts.append(starts[-1] + len(line))
+spans = []
+for part in sys.argv[2].split(","):
+    first, last = (int(x) for x in part.split("-"))
+    spans.append(f"{{{starts[first - 1]}..{starts[last]}}}")
+print("".join(spans))
+PY
+)
+  name+="-lines-${arg#*:}"
+fi
 out="$PWD/artifacts/mutation/$name"
 rm -rf "$out"
 mkdir -p "$out"
@@ -20,7 +40,7 @@ dotnet tool restore >/dev/null
 cd tests/AtomicLru.Tests
 dotnet stryker \
   --project AtomicLru.csproj \
-  --mutate "**/Engine/$file" \
+  --mutate "$pattern" \
   --test-case-filter "$filter" \
   --configuration Release \
   --concurrency 2 \
