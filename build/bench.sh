@@ -1,15 +1,39 @@
 #!/usr/bin/env bash
-# Runs the side-by-side harness and writes docs/benchmarks/side-by-side.md and side-by-side.svg (about
-# five minutes on 2 cores). With --operations it also runs the BenchmarkDotNet suites (about three
-# minutes more) and copies their reports to docs/benchmarks/operations/. Never run by CI.
+# The benchmarks; never run by CI. Sections and what each publishes are in docs/benchmarks/README.md.
+#   build/bench.sh               every side-by-side section -> docs/benchmarks/side-by-side.md and .svg (~5 min, 2 cores)
+#   build/bench.sh --operations  that, then the BenchmarkDotNet suites -> docs/benchmarks/operations/ (~3 min more)
+#   build/bench.sh operations    the BenchmarkDotNet suites only
+#   build/bench.sh <section>     one side-by-side section, printed only: latency | zipf | churn | ttl | bytes |
+#                                hitratio [traces folder] | memory | cores
+# A run that fails leaves the committed reports as they were: output goes to a temporary folder first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 out=docs/benchmarks
-dotnet build tests/AtomicLru.Benchmarks -c Release -v quiet -nologo
-exe=tests/AtomicLru.Benchmarks/bin/Release/net10.0/AtomicLru.Benchmarks
-"$exe" all "$out" | tee "$out/side-by-side.md"
-if [[ "${1:-}" == "--operations" ]]; then
-  (cd tests/AtomicLru.Benchmarks && "../../$exe" --filter '*HotKey*' '*SetWithEviction*' '*DistributedCache*' '*HitLatencyBenchmarks*')
+project=tests/AtomicLru.Benchmarks
+exe="$PWD/$project/bin/Release/net10.0/AtomicLru.Benchmarks"
+dotnet build "$project" -c Release -v quiet -nologo
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+side_by_side() {
+  "$exe" all "$tmp" | tee "$tmp/side-by-side.md"
+  mv "$tmp/side-by-side.md" "$tmp/side-by-side.svg" "$out/"
+}
+
+operations() {
+  rm -rf "$project/BenchmarkDotNet.Artifacts"
+  (cd "$project" && "$exe" --filter '*HotKey*' '*SetWithEviction*' '*DistributedCache*' '*HitLatencyBenchmarks*')
+  mkdir -p "$tmp/operations"
+  cp "$project"/BenchmarkDotNet.Artifacts/results/*-report-github.md "$tmp/operations/"
   mkdir -p "$out/operations"
-  cp tests/AtomicLru.Benchmarks/BenchmarkDotNet.Artifacts/results/*-report-github.md "$out/operations/"
-fi
+  cp "$tmp"/operations/*.md "$out/operations/"
+}
+
+case "${1:-}" in
+  "") side_by_side ;;
+  --operations) side_by_side; operations ;;
+  operations) operations ;;
+  latency|zipf|churn|ttl|bytes|hitratio|memory|cores) "$exe" "$@" ;;
+  *) echo "unknown section '$1'; see the header of $0" >&2; exit 2 ;;
+esac

@@ -12,7 +12,7 @@ using Microsoft.Extensions.Options;
 namespace AtomicLru.Benchmarks.SideBySide;
 
 /// <summary>
-/// Hit ratio on the LIRS traces (shared/traces), single-threaded, side by side: AtomicLru against an exact
+/// Hit ratio on the LIRS traces (Traces/, copied beside the executable), single-threaded, side by side: AtomicLru against an exact
 /// LRU written here, Bélády's optimal (the ceiling), BitFaster ConcurrentLru and MemoryCache with a size
 /// limit of one unit per entry. Replay: TryGet, and Set on a miss.
 /// </summary>
@@ -20,14 +20,20 @@ internal static class HitRatio
 {
     public static void Run(string? tracesDirectory)
     {
-        string directory = tracesDirectory ?? FindTraces();
+        string directory = tracesDirectory ?? Path.Combine(AppContext.BaseDirectory, "Traces");
         Report.Line("## Hit ratio (%), single-threaded: a read per request, a store on a miss");
         Report.Line();
-        Report.Line("Capacity is a share of the trace's distinct keys (LIRS traces from shared/traces), or a count (Zipf s = 0.9 over 1,000,000 keys, 2,000,000 requests).");
+        Report.Line("Capacity is a share of the trace's distinct keys (LIRS traces, tests/AtomicLru.Benchmarks/Traces), or a count (Zipf s = 0.9 over 1,000,000 keys, 2,000,000 requests).");
         Report.Line();
         Report.Line("| trace | capacity | Bélády | exact LRU | AtomicLru | AtomicLru − exact LRU | BitFaster ConcurrentLru | MemoryCache |");
         Report.Line("|---|---|---|---|---|---|---|---|");
-        foreach (string path in Directory.GetFiles(directory, "*.trace.gz").OrderBy(p => p, StringComparer.Ordinal))
+        string[] traces = Directory.GetFiles(directory, "*.trace.gz");
+        if (traces.Length == 0)
+        {
+            throw new FileNotFoundException($"No *.trace.gz in {directory}.");
+        }
+
+        foreach (string path in traces.OrderBy(p => p, StringComparer.Ordinal))
         {
             int[] trace = Read(path);
             int distinct = trace.Distinct().Count();
@@ -52,20 +58,6 @@ internal static class HitRatio
         double atomic = AtomicLru(trace, capacity);
         Report.Line(string.Create(CultureInfo.InvariantCulture,
             $"| {name} | {capacity:N0} | {Belady(trace, capacity):F2} | {exact:F2} | {atomic:F2} | {atomic - exact:+0.00;-0.00;0.00} | {BitFaster(trace, capacity):F2} | {MemoryCacheRatio(trace, capacity):F2} |"));
-    }
-
-    private static string FindTraces()
-    {
-        for (DirectoryInfo? dir = new(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            string candidate = Path.Combine(dir.FullName, "shared", "traces");
-            if (Directory.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        throw new DirectoryNotFoundException("shared/traces not found above the benchmark's folder; pass its path after 'hitratio'.");
     }
 
     private static int[] Read(string path)
