@@ -13,7 +13,7 @@ namespace AtomicLru.Engine;
 /// With <see cref="TimeProvider.System"/> the clock is <see cref="Environment.TickCount64"/>, in
 /// milliseconds: the operating system's coarse monotonic clock (resolution about 1–4 ms on Linux, about
 /// 16 ms on Windows), which costs a memory read where <see cref="Stopwatch.GetTimestamp"/> costs a
-/// hardware counter read (measured at about a fifth of an evicting write on a virtual machine). Every
+/// hardware counter read, slow on virtual machines (docs/decisions/0009-coarse-clock.md). Every
 /// write reads the clock, and so does every read of an entry that expires. The price: an entry expires
 /// within one clock step of its TTL, early or late. Any other provider's timestamps are used as they are.
 /// </remarks>

@@ -28,7 +28,7 @@
 // the write, and (2) advance the timer wheel to now, which reclaims entries whose expiry has passed.
 // One exception to (1): a Set or GetOrAdd that had to wait while another Set or GetOrAdd held the lock
 // (PolicyLock.EnterWrite tells it) replays only its own thread's stripe. The two calls overlapped, so this
-// is contention, where DESIGN lets a read's recency arrive late; the skipped records are replayed by their
+// is contention, where the contract lets a read's recency arrive late; the skipped records are replayed by their
 // owner's next write or by the next write that finds the lock free, in order. In sequential use no write
 // overlaps another, so every write replays every stripe and the order stays exact. Why: with two threads
 // writing by turns, reading the other thread's stripe was one more cache line crossing between the cores
@@ -339,7 +339,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
     /// quarter of the log stays where it is. Why: under Zipf-like load most reads hit a few hot nodes, which both
     /// cores keep in their caches; moving one writes its stamp, so the move cost the lock holder a cache-line
     /// transfer and the other core's next read of that node another. Recency the move would have given is applied
-    /// late, when the node has aged past that quarter, which DESIGN allows under contention.
+    /// late, when the node has aged past that quarter, which the contract allows under contention.
     /// </summary>
     private void ReplayReadUnderContention(Node<TKey, TValue> node)
     {

@@ -61,12 +61,9 @@ internal class Node<TKey, TValue> : NodeLookupFields<TKey>
     }
 
     /// <summary>
-    /// Makes an evicted node the node of another entry of the same kind, in place of allocating one. Why: at 100,000
-    /// entries a cache that misses a third of the time allocated a node per miss, and the nodes, living for the whole
-    /// trip through the LRU order, were promoted through every GC generation before they died (a tenth of the time
-    /// in collections); the victim's node is also in cache already, where a new one is not. Paired runs of Zipf
-    /// get-or-set: 100,000 entries +27 % with one thread, +21 % with two; 10,000 entries +15 % and +8 %. Hits cost
-    /// 3 % more for the stamp checks. The node must be out of the table, the log and the wheel (its stamp is
+    /// Makes an evicted node the node of another entry of the same kind, in place of allocating one. Why: a node per
+    /// miss lived through every GC generation before it died, and the victim's node is in cache already
+    /// (docs/decisions/0007-node-reuse.md). The node must be out of the table, the log and the wheel (its stamp is
     /// <see cref="NodeLookupFields{TKey}.Gone"/>): a reader still on it sees the stamp change and looks again.
     /// Never a sliding node: readers slide its expiry without the lock, by a compare-and-swap a reuse could not stop.
     /// </summary>

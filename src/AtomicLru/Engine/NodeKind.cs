@@ -4,8 +4,8 @@ namespace AtomicLru.Engine;
 /// Which class a node is, kept in the node itself (two bits of its size field, see <see cref="Node{TKey,TValue}"/>). The engine's code is shared by every instantiation
 /// with reference types (it runs as <c>LruEngine&lt;__Canon, __Canon&gt;</c>), where a type test such as
 /// <c>node is TimedNode&lt;TKey, TValue&gt;</c> first looks the exact generic type up in a runtime dictionary
-/// and then calls a casting helper. Measured on every evicting insert, that lookup fell to the runtime's slow
-/// path in some processes and cost a fifth of the insert; comparing this byte costs nothing.
+/// and then calls a casting helper, which in some processes fell to the runtime's slow path on every evicting
+/// insert; comparing this byte costs nothing.
 /// </summary>
 internal enum NodeKind : byte
 {

@@ -8,9 +8,7 @@ namespace AtomicLru.Engine;
 /// The engine's policy lock: a word that lives inside <see cref="PolicyLine"/>, beside the fields every write
 /// changes, so that taking the lock brings those fields to the writer's core in the same cache-line transfer.
 /// A <see cref="Lock"/> keeps its word in an object of its own: with two threads writing by turns, that was
-/// one more line crossing between the cores on every write (measured: get-or-set with two threads did
-/// 5-8 % more work with the word moved in with the fields; a word on a line of its own, spun on apart from the
-/// fields, did no better than a <see cref="Lock"/>).
+/// one more line crossing between the cores on every write (docs/decisions/0005-policy-lock-on-the-write-line.md).
 /// </summary>
 /// <remarks>
 /// <para>The protocol is the classic three-state mutex: <see cref="State"/> is <see cref="Free"/>,

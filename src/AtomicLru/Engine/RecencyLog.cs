@@ -30,10 +30,8 @@ namespace AtomicLru.Engine;
 /// sweep: at most <see cref="SweepEvery"/> - 1 nodes, and the engine asks for this only for small entries.</para>
 /// <para>Every removal, eviction included, writes <see cref="NodeLookupFields{TKey}.Gone"/> into the node, so
 /// <see cref="NodeLookupFields{TKey}.InRecencyLog"/> reads only the node. Why: every replayed read asks it, and
-/// the node is in cache then (its reader just loaded it) where the slot, a random one in a large log, is not:
-/// checking the slot made replays wait for a miss (paired runs: independent hits over 100,000 entries 3-7 %
-/// faster without it, get-or-set with one thread -5 % to +9 % over six runs). The price is the write to an
-/// evicted node (evicting inserts 3 % slower).</para>
+/// the node is in cache then (its reader just loaded it) where the slot, a random one in a large log, is not. The
+/// price is a write to every evicted node (docs/decisions/0004-recency-log.md).</para>
 /// </remarks>
 internal sealed class RecencyLog<TKey, TValue>
     where TKey : notnull
