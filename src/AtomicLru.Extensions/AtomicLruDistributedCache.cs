@@ -43,7 +43,7 @@ public sealed class AtomicLruDistributedCache : IBufferDistributedCache
     {
         ArgumentNullException.ThrowIfNull(cache);
         _cache = cache;
-        _time = cache.Engine.Clock.Provider;
+        _time = cache.TimeProvider;
     }
 
     /// <summary>The cache behind this face.</summary>
@@ -131,7 +131,7 @@ public sealed class AtomicLruDistributedCache : IBufferDistributedCache
     public void Refresh(string key)
     {
         ArgumentNullException.ThrowIfNull(key);
-        _cache.Engine.Refresh(key);
+        _cache.Refresh(key);
     }
 
     /// <inheritdoc />
@@ -139,7 +139,7 @@ public sealed class AtomicLruDistributedCache : IBufferDistributedCache
     {
         ArgumentNullException.ThrowIfNull(key);
         token.ThrowIfCancellationRequested();
-        _cache.Engine.Refresh(key);
+        _cache.Refresh(key);
         return Task.CompletedTask;
     }
 
@@ -161,22 +161,12 @@ public sealed class AtomicLruDistributedCache : IBufferDistributedCache
 
     private void Store(string key, byte[] payload, DistributedCacheEntryOptions options)
     {
-        // The options' setters already refuse zero and negative durations.
-        TimeSpan? deadline = options.AbsoluteExpirationRelativeToNow;
-        if (options.AbsoluteExpiration is DateTimeOffset absolute)
+        if (!EntryExpiry.TryResolve(options.AbsoluteExpiration, options.AbsoluteExpirationRelativeToNow, options.SlidingExpiration, _time, _cache.Options, out EntryExpiry expiry))
         {
-            TimeSpan untilAbsolute = absolute - _time.GetUtcNow();
-            if (untilAbsolute <= TimeSpan.Zero)
-            {
-                _cache.Remove(key); // already expired: not stored, and the older value would be stale
-                return;
-            }
-
-            deadline = deadline is TimeSpan relative && relative < untilAbsolute ? relative : untilAbsolute;
+            _cache.Remove(key); // already expired: not stored, and the older value would be stale
+            return;
         }
 
-        TimeSpan sliding = options.SlidingExpiration ?? TimeSpan.Zero;
-        TimeSpan ttl = deadline ?? (sliding > TimeSpan.Zero ? Timeout.InfiniteTimeSpan : _cache.Options.ResolveTtl(null));
-        _cache.SetPayload(key, payload, ttl, sliding);
+        _cache.SetPayload(key, payload, expiry.Ttl, expiry.Sliding);
     }
 }

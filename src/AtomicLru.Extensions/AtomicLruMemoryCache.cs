@@ -53,10 +53,6 @@ public sealed partial class AtomicLruMemoryCache : IMemoryCache
     /// <summary>A <see cref="MemoryCacheEntry"/> object on a 64-bit runtime, charged to an entry that keeps one (one with callbacks or tokens); checked by a test that measures allocations.</summary>
     internal const int EntryObjectBytes = 120;
 
-    /// <summary>Post-eviction callbacks of committed entries, and how many have run: for tests of "exactly once".</summary>
-    internal long CallbacksRegistered;
-    internal long CallbacksRun;
-
     /// <summary>Creates a cache with these limits.</summary>
     /// <param name="options">The limits and expiry settings; read once, here.</param>
     /// <param name="timeProvider">Where time comes from; null for <see cref="TimeProvider.System"/>.</param>
@@ -77,13 +73,21 @@ public sealed partial class AtomicLruMemoryCache : IMemoryCache
             _time,
             _options.ExpirationScanFrequency,
             comparer: null,
-            new Listener(this),
+            new LoggingRemovalListener<object, object?>(
+                _logger,
+                nameof(AtomicLruMemoryCache),
+                _options.LogKeys,
+                then: (value, reason) => (value as MemoryCacheEntry)?.OnEvicted(ToEvictionReason(reason), _onCallbackFailed)),
             _options.EffectiveMaxItemSizeInBytes,
             ownerName: typeof(AtomicLruMemoryCache).FullName);
         _onTokenFired = entry => _engine.RemoveIfSame(entry.Key, entry, RemovalReason.TokenExpired);
     }
 
+    /// <summary>The engine, for tests that check its invariants.</summary>
     internal LruEngine<object, object?> Engine => _engine;
+
+    /// <summary>The counters, for metrics; readable after <see cref="Dispose()"/>.</summary>
+    internal EngineCounters CountersSnapshot() => _engine.CountersSnapshot();
 
     /// <summary>Entries held now, including expired ones that the background reclaim has not reached yet.</summary>
     /// <exception cref="ObjectDisposedException">The cache was disposed.</exception>
@@ -182,17 +186,10 @@ public sealed partial class AtomicLruMemoryCache : IMemoryCache
     /// <summary>Stores a disposed entry that has a value, as <c>MemoryCache</c> commits one.</summary>
     internal void Commit(MemoryCacheEntry entry)
     {
-        TimeSpan? deadline = entry.AbsoluteExpirationRelativeToNow;
-        if (entry.AbsoluteExpiration is DateTimeOffset absolute)
+        if (!EntryExpiry.TryResolve(entry.AbsoluteExpiration, entry.AbsoluteExpirationRelativeToNow, entry.SlidingExpiration, _time, _options, out EntryExpiry expiry))
         {
-            TimeSpan untilAbsolute = absolute - _time.GetUtcNow();
-            if (untilAbsolute <= TimeSpan.Zero)
-            {
-                NotAdded(entry, EvictionReason.Expired);
-                return;
-            }
-
-            deadline = deadline is TimeSpan relative && relative < untilAbsolute ? relative : untilAbsolute;
+            NotAdded(entry, EvictionReason.Expired);
+            return;
         }
 
         if (entry.AnyTokenChanged())
@@ -201,18 +198,17 @@ public sealed partial class AtomicLruMemoryCache : IMemoryCache
             return;
         }
 
-        TimeSpan sliding = entry.SlidingExpiration ?? TimeSpan.Zero;
-        TimeSpan ttl = deadline ?? (sliding > TimeSpan.Zero ? Timeout.InfiniteTimeSpan : _options.ResolveTtl(null));
         bool pinned = entry.Priority == CacheItemPriority.NeverRemove;
+        long size = entry.Size ?? ChargeFor(entry, expiry);
         if (!entry.KeepsEntryObject)
         {
             // Nothing to run or watch once stored: the engine holds the value alone, and the entry object
             // (EntryObjectBytes) is garbage as soon as the caller drops it.
-            _engine.Set(entry.Key, entry.Value, ttl, entry.Size ?? ChargeFor(entry), sliding, pinned);
+            _engine.Set(entry.Key, entry.Value, expiry.Ttl, size, expiry.Sliding, pinned);
             return;
         }
 
-        if (_engine.Set(entry.Key, entry, ttl, entry.Size ?? ChargeFor(entry), sliding, pinned))
+        if (_engine.Set(entry.Key, entry, expiry.Ttl, size, expiry.Sliding, pinned))
         {
             // Watch the tokens once the entry is in: a token that fired meanwhile removes it right away.
             entry.WatchTokens(_onTokenFired);
@@ -236,12 +232,9 @@ public sealed partial class AtomicLruMemoryCache : IMemoryCache
     }
 
     /// <summary>What an entry without a Size is charged: its bookkeeping, plus a byte array's or a string's length.</summary>
-    private long ChargeFor(MemoryCacheEntry entry)
+    private static long ChargeFor(MemoryCacheEntry entry, EntryExpiry expiry)
     {
-        // The node Commit makes: timed if the entry has a deadline or falls back to a finite DefaultTtl.
-        bool expires = entry.AbsoluteExpiration is not null || entry.AbsoluteExpirationRelativeToNow is not null
-            || _options.ResolveTtl(null) != Timeout.InfiniteTimeSpan;
-        long node = entry.SlidingExpiration is not null ? EntrySize.SlidingNodeBytes : expires ? EntrySize.TimedNodeBytes : EntrySize.NodeBytes;
+        long node = expiry.IsSliding ? EntrySize.SlidingNodeBytes : expiry.HasDeadline ? EntrySize.TimedNodeBytes : EntrySize.NodeBytes;
         long bookkeeping = node + EntrySize.IndexBytes + (entry.KeepsEntryObject ? EntryObjectBytes : 0);
         return entry.Value switch
         {
@@ -253,7 +246,7 @@ public sealed partial class AtomicLruMemoryCache : IMemoryCache
 
     private static EvictionReason ToEvictionReason(RemovalReason reason) => reason switch
     {
-        RemovalReason.Capacity or RemovalReason.TooLarge => EvictionReason.Capacity,
+        RemovalReason.Capacity or RemovalReason.Oversized => EvictionReason.Capacity,
         RemovalReason.Expired => EvictionReason.Expired,
         RemovalReason.Replaced => EvictionReason.Replaced,
         RemovalReason.TokenExpired => EvictionReason.TokenExpired,
@@ -265,16 +258,4 @@ public sealed partial class AtomicLruMemoryCache : IMemoryCache
 
     private void LogCallbackFailed(Exception exception, object key) => LogCallbackFailed(exception, key.GetType());
 
-    private sealed class Listener(AtomicLruMemoryCache cache) : IRemovalListener<object, object?>
-    {
-        public void OnRemoved(object key, object? value, long size, RemovalReason reason)
-        {
-            if (cache._logger.IsEnabled(reason == RemovalReason.TooLarge ? LogLevel.Warning : LogLevel.Debug))
-            {
-                EvictionLog.Log(cache._logger, nameof(AtomicLruMemoryCache), cache._options.LogKeys, key, reason, size);
-            }
-
-            (value as MemoryCacheEntry)?.OnEvicted(ToEvictionReason(reason), cache._onCallbackFailed);
-        }
-    }
 }

@@ -106,7 +106,6 @@ internal sealed class MemoryCacheEntry : ICacheEntry
         _committed = true;
         if (_valueSet)
         {
-            Interlocked.Add(ref _cache.CallbacksRegistered, _callbacks?.Count ?? 0);
             _cache.Commit(this);
         }
     }
@@ -211,7 +210,6 @@ internal sealed class MemoryCacheEntry : ICacheEntry
         {
             try
             {
-                Interlocked.Increment(ref _cache.CallbacksRun);
                 registration.EvictionCallback?.Invoke(Key, _value, reason, registration.State);
             }
 #pragma warning disable CA1031 // a user's callback must not break the cache: its failure is logged

@@ -83,6 +83,7 @@ public class AtomicLruCache : IAtomicLruCache
         }
     }
 
+    /// <summary>The engine, for tests that check its invariants.</summary>
     internal LruEngine<string, byte[]> Engine => _engine;
 
     /// <inheritdoc />
@@ -220,9 +221,12 @@ public class AtomicLruCache : IAtomicLruCache
         }
     }
 
+    // The seam AtomicLru.Extensions uses (and nothing else of this type's internals): the IDistributedCache face
+    // stores and reads payloads as they are, refreshes without reading, and reads the options, the clock and the
+    // counters. Keep it this small: the face should not know the engine.
+
     /// <summary>
-    /// Stores an already serialized payload, charging its key and bookkeeping too; false if it was too large
-    /// to store. With <paramref name="sliding"/>, <paramref name="ttl"/> is the window's absolute limit.
+    /// Stores an already serialized payload, charging its key and bookkeeping too; false if it was oversized. With <paramref name="sliding"/>, <paramref name="ttl"/> is the window's absolute limit.
     /// </summary>
     internal bool SetPayload(string key, byte[] payload, TimeSpan ttl, TimeSpan sliding = default)
         => _engine.Set(key, payload, ttl, EntrySize.Of(key, payload.Length, ttl, sliding), sliding);
@@ -232,6 +236,15 @@ public class AtomicLruCache : IAtomicLruCache
 
     /// <summary>The options this cache was built with (a copy).</summary>
     internal AtomicLruOptions Options => _options;
+
+    /// <summary>Makes the key the most recent and slides its expiry, counting neither a hit nor a miss; false if absent.</summary>
+    internal bool Refresh(string key) => _engine.Refresh(key);
+
+    /// <summary>The clock this cache measures expiry on.</summary>
+    internal TimeProvider TimeProvider => _engine.Clock.Provider;
+
+    /// <summary>The counters, for metrics; readable after <see cref="Dispose()"/>.</summary>
+    internal EngineCounters CountersSnapshot() => _engine.CountersSnapshot();
 
     private byte[]? TryGetPayloadUncounted(string key) => _engine.TryGetUncounted(key, out byte[]? payload) ? payload : null;
 

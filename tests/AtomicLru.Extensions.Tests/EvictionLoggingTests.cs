@@ -71,7 +71,7 @@ public sealed class EvictionLoggingTests
     {
         // The same evicting writes, with a logging listener whose level is off and with no listener at
         // all, must allocate the same bytes: the payload and the node, nothing for the log.
-        var quiet = new LoggingRemovalListener<byte[]>(NullLogger.Instance, "test", logKeys: true, static p => p.Length);
+        var quiet = new LoggingRemovalListener<string, byte[]>(NullLogger.Instance, "test", logKeys: true, static p => p.Length);
         using var logged = new AtomicLruCache(new AtomicLruOptions { MaxItems = 8 }, null, null, quiet);
         using var plain = new AtomicLruCache(new AtomicLruOptions { MaxItems = 8 });
         string[] keys = Enumerable.Range(0, 64).Select(i => "k" + i).ToArray();

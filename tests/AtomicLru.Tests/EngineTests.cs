@@ -71,8 +71,8 @@ public sealed class EngineTests
         engine.Clear();                               // c, charged 40
 
         Assert.Equal(
-            [("a", "a1", RemovalReason.Replaced), ("a", "a2", RemovalReason.Capacity), ("d", "d1", RemovalReason.TooLarge),
-             ("e", "e1", RemovalReason.TooLarge), ("b", "b1", RemovalReason.Removed), ("c", "c1", RemovalReason.Cleared)],
+            [("a", "a1", RemovalReason.Replaced), ("a", "a2", RemovalReason.Capacity), ("d", "d1", RemovalReason.Oversized),
+             ("e", "e1", RemovalReason.Oversized), ("b", "b1", RemovalReason.Removed), ("c", "c1", RemovalReason.Cleared)],
             listener.Removals);
         Assert.Equal([30L, 35, 61, 70, 50, 40], listener.Sizes);
     }
@@ -344,9 +344,9 @@ public sealed class EngineTests
 
         Assert.False(engine.Set("huge", "h", System.Threading.Timeout.InfiniteTimeSpan, 1L << 56));
         Assert.False(engine.Set("plain", "p2", System.Threading.Timeout.InfiniteTimeSpan, long.MaxValue));
-        Assert.Equal(("huge", "h", RemovalReason.TooLarge), listener.Removals[^3]);
+        Assert.Equal(("huge", "h", RemovalReason.Oversized), listener.Removals[^3]);
         Assert.Equal(("plain", "p", RemovalReason.Replaced), listener.Removals[^2]); // a stale value is worse than a miss
-        Assert.Equal(("plain", "p2", RemovalReason.TooLarge), listener.Removals[^1]);
+        Assert.Equal(("plain", "p2", RemovalReason.Oversized), listener.Removals[^1]);
         Assert.Equal([largest - 20 + 3, largest, long.MaxValue], [engine.Size, listener.Sizes[^2], listener.Sizes[^1]]);
         Assert.False(engine.TryGet("huge", out _));
         engine.CheckInvariants();

@@ -115,7 +115,7 @@ public static class AtomicLruServiceCollectionExtensions
                 sp.GetRequiredService<IOptions<AtomicLruOptions>>().Value,
                 sp.GetService<TimeProvider>(),
                 sp.GetService<ILoggerFactory>());
-            Metrics(sp)?.Observe(nameof(AtomicLruMemoryCache), cache.Engine.CountersSnapshot);
+            Metrics(sp)?.Observe(nameof(AtomicLruMemoryCache), cache.CountersSnapshot);
             return cache;
         });
         services.RemoveAll<IMemoryCache>();
@@ -132,8 +132,8 @@ public static class AtomicLruServiceCollectionExtensions
                 options,
                 sp.GetService<IAtomicLruSerializer>(),
                 sp.GetService<TimeProvider>(),
-                new LoggingRemovalListener<byte[]>(logger, nameof(AtomicLruCache), options.LogKeys, static payload => payload.Length));
-            Metrics(sp)?.Observe(nameof(AtomicLruCache), cache.Engine.CountersSnapshot);
+                new LoggingRemovalListener<string, byte[]>(logger, nameof(AtomicLruCache), options.LogKeys, static payload => payload.Length));
+            Metrics(sp)?.Observe(nameof(AtomicLruCache), cache.CountersSnapshot);
             return cache;
         });
         services.TryAddSingleton(static sp => new AtomicLruDistributedCache(sp.GetRequiredService<AtomicLruCache>()));

@@ -13,7 +13,7 @@ internal sealed class ServiceAtomicLruStorage<T>(IOptions<AtomicLruOptions> opti
     : AtomicLruStorage<T>(
         options.Value,
         services.GetService<TimeProvider>(),
-        new LoggingRemovalListener<T>(
+        new LoggingRemovalListener<string, T>(
             (ILogger?)services.GetService<ILoggerFactory>()?.CreateLogger<AtomicLruStorage<T>>() ?? NullLogger.Instance,
             $"AtomicLruStorage<{typeof(T).Name}>",
             options.Value.LogKeys,

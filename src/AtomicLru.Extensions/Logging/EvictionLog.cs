@@ -16,24 +16,24 @@ internal static partial class EvictionLog
     [LoggerMessage(EventId = 11, Level = LogLevel.Debug, Message = "{Cache}: the entry '{Key}' left the cache ({Reason}, {Size} bytes).")]
     internal static partial void RemovedKey(ILogger logger, string cache, object key, RemovalReason reason, long size);
 
-    [LoggerMessage(EventId = 12, Level = LogLevel.Warning, Message = "{Cache}: a value of {Size} bytes was not stored, being over MaxItemSizeInBytes (or finding no room beside entries that are never removed); an older value under its key was removed.")]
-    internal static partial void Refused(ILogger logger, string cache, long size);
+    [LoggerMessage(EventId = 12, Level = LogLevel.Warning, Message = "{Cache}: an oversized value of {Size} bytes (over MaxItemSizeInBytes) was not stored; an older value under its key was removed.")]
+    internal static partial void Oversized(ILogger logger, string cache, long size);
 
-    [LoggerMessage(EventId = 13, Level = LogLevel.Warning, Message = "{Cache}: the value for '{Key}' ({Size} bytes) was not stored, being over MaxItemSizeInBytes (or finding no room beside entries that are never removed); an older value under its key was removed.")]
-    internal static partial void RefusedKey(ILogger logger, string cache, object key, long size);
+    [LoggerMessage(EventId = 13, Level = LogLevel.Warning, Message = "{Cache}: an oversized value for '{Key}' of {Size} bytes (over MaxItemSizeInBytes) was not stored; an older value under its key was removed.")]
+    internal static partial void OversizedKey(ILogger logger, string cache, object key, long size);
 
-    /// <summary>Logs one removal: a refusal at Warning, anything else at Debug.</summary>
+    /// <summary>Logs one removal: an oversized value at Warning, anything else at Debug.</summary>
     internal static void Log(ILogger logger, string cache, bool logKeys, object key, RemovalReason reason, long size)
     {
-        if (reason == RemovalReason.TooLarge)
+        if (reason == RemovalReason.Oversized)
         {
             if (logKeys)
             {
-                RefusedKey(logger, cache, key, size);
+                OversizedKey(logger, cache, key, size);
             }
             else
             {
-                Refused(logger, cache, size);
+                Oversized(logger, cache, size);
             }
         }
         else if (logKeys)

@@ -4,15 +4,23 @@ using Microsoft.Extensions.Logging;
 
 namespace AtomicLru.Extensions.Logging;
 
-/// <summary>Logs every removal from a serialized cache or a storage; <paramref name="sizeOf"/> says what a value weighs.</summary>
-internal sealed class LoggingRemovalListener<TValue>(ILogger logger, string cache, bool logKeys, Func<TValue, long> sizeOf)
-    : IRemovalListener<string, TValue>
+/// <summary>
+/// Logs every removal from a cache (an oversized value at Warning, anything else at Debug), then hands it to
+/// <paramref name="then"/> if there is one. The size logged is <paramref name="sizeOf"/> of the value, or what the
+/// entry was charged when that is null.
+/// </summary>
+internal sealed class LoggingRemovalListener<TKey, TValue>(
+    ILogger logger, string cache, bool logKeys, Func<TValue, long>? sizeOf = null, Action<TValue, RemovalReason>? then = null)
+    : IRemovalListener<TKey, TValue>
+    where TKey : notnull
 {
-    public void OnRemoved(string key, TValue value, long size, RemovalReason reason)
+    public void OnRemoved(TKey key, TValue value, long size, RemovalReason reason)
     {
-        if (logger.IsEnabled(reason == RemovalReason.TooLarge ? LogLevel.Warning : LogLevel.Debug))
+        if (logger.IsEnabled(reason == RemovalReason.Oversized ? LogLevel.Warning : LogLevel.Debug))
         {
-            EvictionLog.Log(logger, cache, logKeys, key, reason, sizeOf(value));
+            EvictionLog.Log(logger, cache, logKeys, key, reason, sizeOf is null ? size : sizeOf(value));
         }
+
+        then?.Invoke(value, reason);
     }
 }

@@ -353,7 +353,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
     /// Stores a value, making the key the most recent, after evicting least recently used entries until it
     /// fits within the limits. <paramref name="ttl"/> is positive or <see cref="Timeout.InfiniteTimeSpan"/>.
     /// A value larger than the per-entry maximum is not stored, and the key's older value is removed (a stale
-    /// value is worse than a miss): the new value is reported as <see cref="RemovalReason.TooLarge"/>.
+    /// value is worse than a miss): the new value is reported as <see cref="RemovalReason.Oversized"/>.
     /// </summary>
     /// <param name="key">The key.</param>
     /// <param name="value">The value.</param>
@@ -382,7 +382,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
                     RemoveLocked(node, node.ExpiresAt <= now ? RemovalReason.Expired : RemovalReason.Replaced);
                 }
 
-                RecordRemovalLocked(key, value, size, RemovalReason.TooLarge);
+                RecordRemovalLocked(key, value, size, RemovalReason.Oversized);
                 return false;
             }
 
@@ -504,7 +504,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
 
             if (size > _maxItemSize)
             {
-                RecordRemovalLocked(key, value, size, RemovalReason.TooLarge);
+                RecordRemovalLocked(key, value, size, RemovalReason.Oversized);
                 return value;
             }
 
@@ -1003,7 +1003,7 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
             case RemovalReason.Removed: _lru.Line.Removals++; break;
             case RemovalReason.Replaced: _lru.Line.Replacements++; break;
             case RemovalReason.Cleared: _lru.Line.ClearedEntries++; break;
-            case RemovalReason.TooLarge: _lru.Line.OversizedRejections++; break;
+            case RemovalReason.Oversized: _lru.Line.OversizedRejections++; break;
             case RemovalReason.TokenExpired: _lru.Line.Expirations++; break;
         }
 

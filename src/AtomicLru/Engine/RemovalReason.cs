@@ -18,8 +18,8 @@ internal enum RemovalReason
     /// <summary>Dropped by <c>Clear</c>.</summary>
     Cleared,
 
-    /// <summary>Never stored: larger than the per-entry maximum. The value reported is the one refused.</summary>
-    TooLarge,
+    /// <summary>Never stored: oversized, larger than the per-entry maximum. The value reported is the one refused.</summary>
+    Oversized,
 
     /// <summary>A change token the entry depended on fired (IMemoryCache's expiration tokens).</summary>
     TokenExpired,

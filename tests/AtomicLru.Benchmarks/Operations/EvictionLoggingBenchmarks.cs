@@ -29,7 +29,7 @@ public class EvictionLoggingBenchmarks
 
         var options = new AtomicLruOptions { MaxItems = 256 };
         _plain = new AtomicLruCache(options);
-        _logged = new AtomicLruCache(options, null, null, new LoggingRemovalListener<byte[]>(NullLogger.Instance, "bench", logKeys: true, static p => p.Length));
+        _logged = new AtomicLruCache(options, null, null, new LoggingRemovalListener<string, byte[]>(NullLogger.Instance, "bench", logKeys: true, static p => p.Length));
     }
 
     [GlobalCleanup]
