@@ -365,13 +365,12 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
     /// <returns>True if the value was stored; false if it was too large or no room could be made.</returns>
     internal bool Set(TKey key, TValue value, TimeSpan ttl, long size, TimeSpan sliding = default, bool pinned = false)
     {
-        ThrowIfDisposed();
         int hash = _table.GetHash(key);
         Node<TKey, TValue>? nextVictim = null;
         bool overlapped = _lru.Line.Lock.EnterWrite(_lockGate);
         try
         {
-            ThrowIfDisposed(); // again under the lock: a Dispose that ran meanwhile must not find the entry added after it
+            ThrowIfDisposed(); // under the lock: a Dispose that ran meanwhile must not find the entry added after it
             hash = _table.HashLocked(key, hash);
             long now = MaintainLocked(needsClock: ttl != Timeout.InfiniteTimeSpan || sliding > TimeSpan.Zero, ownStripeOnly: overlapped);
             Node<TKey, TValue>? node = _table.FindLocked(key, hash);
@@ -481,7 +480,6 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
     /// </summary>
     internal TValue GetOrAdd(TKey key, TValue value, TimeSpan ttl, long size)
     {
-        ThrowIfDisposed();
         int hash = _table.GetHash(key);
         Node<TKey, TValue>? nextVictim = null;
         bool overlapped = _lru.Line.Lock.EnterWrite(_lockGate);
@@ -529,7 +527,6 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
     /// <summary>Removes the key's entry; true if there was an unexpired one.</summary>
     internal bool Remove(TKey key)
     {
-        ThrowIfDisposed();
         int hash = _table.GetHash(key);
         _lru.Line.Lock.Enter(_lockGate);
         try
@@ -559,11 +556,6 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
     /// </summary>
     internal bool RemoveIfSame(TKey key, TValue expected, RemovalReason reason)
     {
-        if (_disposed)
-        {
-            return false;
-        }
-
         int hash = _table.GetHash(key);
         _lru.Line.Lock.Enter(_lockGate);
         try
@@ -587,7 +579,6 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
     /// <summary>The keys of the unexpired entries, most recent first: a snapshot taken under the lock.</summary>
     internal List<TKey> SnapshotKeys()
     {
-        ThrowIfDisposed();
         _lru.Line.Lock.Enter(_lockGate);
         try
         {
@@ -617,7 +608,6 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
     /// </summary>
     internal void Compact(double fraction)
     {
-        ThrowIfDisposed();
         _lru.Line.Lock.Enter(_lockGate);
         try
         {
@@ -647,7 +637,6 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
     /// <summary>Removes every entry (each reported as cleared).</summary>
     internal void Clear()
     {
-        ThrowIfDisposed();
         _lru.Line.Lock.Enter(_lockGate);
         try
         {
@@ -785,13 +774,15 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
             Assert(_lru.UnsweptNodes() < RecencyLog<TKey, TValue>.SweepEvery, "evicted nodes pile up behind the recency log's head");
             int tabled = _table.CountByWalking();
             Assert(linked == tabled && linked == _lru.Count, $"the recency log holds {linked} nodes and counts {_lru.Count}, the table holds {tabled}");
-            long pinned = 0;
+            long pinned = 0, pinnedSize = 0;
             foreach (Node<TKey, TValue> node in seen)
             {
                 pinned += node.Pinned ? 1 : 0;
+                pinnedSize += node.Pinned ? node.Size : 0;
             }
 
             Assert(pinned == _lru.Line.PinnedCount, $"{pinned} pinned nodes, the engine counts {_lru.Line.PinnedCount}");
+            Assert(pinnedSize == _lru.Line.PinnedSize, $"pinned nodes' sizes add up to {pinnedSize}, the engine counts {_lru.Line.PinnedSize}");
             Assert(size == _lru.Line.Size, $"node sizes add up to {size}, the engine counts {_lru.Line.Size}");
             Assert(_lru.Count <= _maxItems, $"{_lru.Count} entries exceed MaxItems {_maxItems}");
             Assert(_lru.Line.Size <= _maxSize, $"{_lru.Line.Size} exceeds the size limit {_maxSize}");
