@@ -281,9 +281,12 @@ public sealed class WritePathTests
             keys[i] = "k" + i;
         }
 
-        foreach (string key in keys)
+        for (int round = 0; round < 5; round++)
         {
-            engine.Set(key, key, Forever, 0); // warm: nodes to reuse, the spare list of removals
+            foreach (string key in keys)
+            {
+                engine.Set(key, key, Forever, 0); // warm: nodes to reuse, the recency log at its size, the spare list
+            }
         }
 
         recorder.Removals.Clear();

@@ -15,7 +15,7 @@ namespace AtomicLru.Tests;
 /// The clock jumps by up to 100,000 s at once (so entries cascade through every level of the timer wheel).
 /// A one-second reclaim timer would fire once per simulated second; instead the timer is set to a day and
 /// the test runs the timer's own callback (<c>RunMaintenance</c>) after each jump. The timer itself is
-/// tested in <see cref="StorageSeedTests"/> and <c>EngineTests</c>.
+/// tested in <see cref="StorageTests"/> and <c>EngineTests</c>.
 /// </remarks>
 public sealed class StorageModelCheckTests
 {

@@ -6,8 +6,8 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace AtomicLru.Tests;
 
-/// <summary>The behaviours of the seed library's own Storage tests, in C#.</summary>
-public sealed class StorageSeedTests
+/// <summary>What AtomicLruStorage promises one call at a time: same instance back, LRU eviction, TTLs, removal, statistics.</summary>
+public sealed class StorageTests
 {
     private sealed class ExpensiveObject;
 

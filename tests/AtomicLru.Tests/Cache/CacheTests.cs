@@ -11,8 +11,8 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace AtomicLru.Tests;
 
-/// <summary>The seed library's Cache tests, in C#, and the serialized cache's own rules.</summary>
-public sealed class CacheSeedTests
+/// <summary>What AtomicLruCache promises one call at a time: copies back, byte limits, TTLs, serializers and their failures.</summary>
+public sealed class CacheTests
 {
     public sealed record User(string Name, int Age, List<string> Tags);
 
