@@ -1,6 +1,7 @@
 // ┌──────────────────────────────────────────────────────────────────────────────────────────────┐
 // │ How the engine is built, and why it is safe                                                  │
 // └──────────────────────────────────────────────────────────────────────────────────────────────┘
+// (The long form, with the linearizability argument point by point: docs/design.md.)
 //
 // Every face of AtomicLru (AtomicLruStorage<T>, the serialized cache, IMemoryCache, IDistributedCache)
 // is this one engine: a hash table of nodes for lookups, a recency log for the LRU order (an append-only
@@ -32,10 +33,9 @@
 // owner's next write or by the next write that finds the lock free, in order. In sequential use no write
 // overlaps another, so every write replays every stripe and the order stays exact. Why: with two threads
 // writing by turns, reading the other thread's stripe was one more cache line crossing between the cores
-// inside the lock on every write (get-or-set with two threads: +3 % at 10,000 entries, +7 % at 100,000).
-// Such a write also leaves in place a node already among the newest quarter of the log (see
-// ReplayReadUnderContention): moving a hot node wrote a line both cores read (+3 % in paired runs, the
-// same hit ratio).
+// inside the lock on every write. Such a write also leaves in place a node already among the newest quarter
+// of the log (see ReplayReadUnderContention): moving a hot node wrote a line both cores read
+// (docs/decisions/0006-overlapping-writes.md).
 // Then the write evicts from the cold end of the log until what it adds fits within MaxItems and the
 // size limit (the entry being written is never the victim), and only then changes the table, the log
 // and the wheel, so that even a lock-free reader of Count never sees a limit exceeded.
@@ -1023,12 +1023,9 @@ internal sealed class LruEngine<TKey, TValue> : IDisposable
 
     /// <summary>
     /// Loads a field of the next write's likely victim after the lock is released, so that its cache line is
-    /// on its way while the caller goes on with its work, not a miss inside the next write's locked section.
-    /// Measured in paired A/B runs: get-or-set with one thread at 100,000 entries +9 % (median of four runs, 0.99x
-    /// to 1.31x), where the victim is seldom in cache; at 10,000 entries
-    /// and with two threads level within the noise; evicting inserts +1 to 2 %. Loading the victim's hash bucket
-    /// as well, or a second line of the node, did worse. Reading the node without the lock is harmless: the value
-    /// is thrown away.
+    /// on its way while the caller goes on with its work, not a miss inside the next write's locked section
+    /// (docs/decisions/0010-load-the-next-victim-after-unlock.md). Reading the node without the lock is harmless:
+    /// the value is thrown away.
     /// </summary>
     private static void LoadAhead(Node<TKey, TValue>? nextVictim)
     {
