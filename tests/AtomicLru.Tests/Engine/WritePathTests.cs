@@ -1,6 +1,8 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Threading;
+using System.Threading.Tasks;
 using AtomicLru.Engine;
 using Microsoft.Extensions.Time.Testing;
 
@@ -172,6 +174,64 @@ public sealed class WritePathTests
         Assert.Equal(90, engine.Size);
         Assert.Equal([("a", 1, RemovalReason.Replaced)], recorder.Removals);
         engine.CheckInvariants();
+    }
+
+    [Fact]
+    public void A_new_node_overwrite_of_a_value_due_to_the_tick_reports_it_expired_not_replaced()
+    {
+        var recorder = new Recorder<int>();
+        using LruEngine<string, int> engine = Engine(recorder);
+        engine.Set("due", 1, OneUnit, 0);
+        engine.Set("live", 2, TimeSpan.FromMinutes(1), 0);
+        _time.Advance(OneUnit);
+
+        Assert.True(engine.Set("due", 3, Forever, 0)); // a value type: a new node takes the old one's place
+        Assert.True(engine.Set("live", 4, Forever, 0));
+
+        Assert.Equal([("due", 1, RemovalReason.Expired), ("live", 2, RemovalReason.Replaced)], recorder.Removals);
+        engine.CheckInvariants();
+    }
+
+    [Fact]
+    public void A_GetOrAdd_hit_makes_its_key_the_most_recent()
+    {
+        var recorder = new Recorder<string>();
+        using LruEngine<string, string> engine = Engine(recorder, maxItems: 2);
+        engine.Set("a", "1", Forever, 0);
+        engine.Set("b", "2", Forever, 0);
+
+        Assert.Equal("1", engine.GetOrAdd("a", "other", Forever, 0));
+        engine.Set("c", "3", Forever, 0);
+
+        Assert.Equal([("b", "2", RemovalReason.Capacity)], recorder.Removals);
+    }
+
+    [Fact]
+    public async Task RemoveIfSame_racing_writes_and_evictions_keeps_the_engine_whole()
+    {
+        using var engine = new LruEngine<string, string>(8, null, _time, TimeSpan.FromDays(1), StringComparer.Ordinal);
+        string[] keys = [.. Enumerable.Range(0, 16).Select(i => "k" + i)];
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+        Task[] threads = [.. Enumerable.Range(0, 4).Select(t => Task.Factory.StartNew(() =>
+        {
+            var random = new Random(t);
+            while (!stop.IsCancellationRequested)
+            {
+                string key = keys[random.Next(keys.Length)];
+                if (t % 2 == 0)
+                {
+                    engine.Set(key, new string('v', 1), Forever, 0);
+                }
+                else if (engine.TryGet(key, out string? seen))
+                {
+                    engine.RemoveIfSame(key, seen, RemovalReason.TokenExpired);
+                }
+            }
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default))];
+        await Task.WhenAll(threads).WaitAsync(TimeSpan.FromSeconds(60));
+
+        engine.CheckInvariants();
+        Assert.InRange(engine.Count, 0, 8);
     }
 
     [Fact]
