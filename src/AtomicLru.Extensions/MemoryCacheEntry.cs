@@ -31,6 +31,7 @@ internal sealed class MemoryCacheEntry : ICacheEntry
     private bool _hasAbsolute;
     private List<IChangeToken>? _tokens;
     private List<PostEvictionCallbackRegistration>? _callbacks;
+    private List<IDisposable>? _registrations; // of the tokens' change callbacks; disposed when the entry leaves
 
     internal MemoryCacheEntry(object key, AtomicLruMemoryCache cache)
     {
@@ -168,8 +169,6 @@ internal sealed class MemoryCacheEntry : ICacheEntry
             }
         }
     }
-
-    private List<IDisposable>? _registrations;
 
     /// <summary>
     /// Disposes the change-token registrations, so that a token that outlives the entry (a long-lived

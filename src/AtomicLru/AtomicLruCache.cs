@@ -226,7 +226,8 @@ public class AtomicLruCache : IAtomicLruCache
     // counters. Keep it this small: the face should not know the engine.
 
     /// <summary>
-    /// Stores an already serialized payload, charging its key and bookkeeping too; false if it was oversized. With <paramref name="sliding"/>, <paramref name="ttl"/> is the window's absolute limit.
+    /// Stores an already serialized payload, charging its key and bookkeeping too; false if it was oversized.
+    /// With <paramref name="sliding"/>, <paramref name="ttl"/> is the window's absolute limit.
     /// </summary>
     internal bool SetPayload(string key, byte[] payload, TimeSpan ttl, TimeSpan sliding = default)
         => _engine.Set(key, payload, ttl, EntrySize.Of(key, payload.Length, ttl, sliding), sliding);
