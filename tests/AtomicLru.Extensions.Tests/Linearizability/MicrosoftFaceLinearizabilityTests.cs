@@ -14,6 +14,7 @@ namespace AtomicLru.Extensions.Tests;
 /// The linearizability checker of the engine's tests (see <c>LinearizabilityCheck</c>) on the Microsoft faces, each
 /// resolved from a real container built with <c>AddAtomicLru</c>, with every kind of expiry those faces offer.
 /// </summary>
+[Collection(RunsAlone.Name)]
 public sealed class MicrosoftFaceLinearizabilityTests
 {
     private const long Iterations = 1500;

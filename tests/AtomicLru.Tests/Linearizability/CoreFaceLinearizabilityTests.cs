@@ -7,6 +7,7 @@ namespace AtomicLru.Tests.Linearizability;
 /// Every result of the core faces under concurrency is explained by some order of the calls on an exact LRU (see
 /// <see cref="LinearizabilityCheck"/>), with reference, small value-type and wide value-type values.
 /// </summary>
+[Collection(RunsAlone.Name)]
 public sealed class CoreFaceLinearizabilityTests
 {
     private const long Iterations = 1500;
