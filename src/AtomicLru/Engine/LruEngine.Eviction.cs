@@ -16,14 +16,14 @@ internal sealed partial class LruEngine<TKey, TValue>
     /// </summary>
     internal void Compact(double fraction)
     {
-        _recency.Line.Lock.Enter(_lockGate);
+        _policy.Enter();
         try
         {
             ThrowIfDisposed();
             int target = _recency.Count - (int)Math.Ceiling(_recency.Count * fraction);
             MaintainLocked();
             long skipped = 0;
-            while (_recency.Count > target && _recency.Count > _recency.Line.PinnedCount && skipped <= _recency.Line.PinnedCount)
+            while (_recency.Count > target && _recency.Count > _policy.PinnedCount && skipped <= _policy.PinnedCount)
             {
                 Node<TKey, TValue> victim = _recency.Last!;
                 if (victim.Pinned)
@@ -47,13 +47,13 @@ internal sealed partial class LruEngine<TKey, TValue>
     {
         // A TimeProvider may run due timers on whichever thread reads its clock (FakeTimeProvider does),
         // so this can be called on a thread that is already inside a locked section, reading the clock.
-        // The lock is reentrant: maintaining here would change the structures under that section's feet.
-        if (_disposed || _recency.Line.Lock.IsHeldByCurrentThread)
+        // The lock is not reentrant, and maintaining here would change the structures under that section's feet.
+        if (_disposed || _policy.IsHeldByCurrentThread)
         {
             return;
         }
 
-        _recency.Line.Lock.Enter(_lockGate);
+        _policy.Enter();
         try
         {
             if (!_disposed)
@@ -69,7 +69,7 @@ internal sealed partial class LruEngine<TKey, TValue>
 
     private void RemoveExpired(Node<TKey, TValue> node)
     {
-        _recency.Line.Lock.Enter(_lockGate);
+        _policy.Enter();
         try
         {
             // The node may have been removed or overwritten with a new expiry since the reader saw it.
@@ -126,20 +126,20 @@ internal sealed partial class LruEngine<TKey, TValue>
     private bool MakeRoomLocked(int entries, long bytes, Node<TKey, TValue>? keep, out Node<TKey, TValue>? reusable)
     {
         reusable = null;
-        if (_recency.Count + entries <= _maxItems && FitsSize(_recency.Line.Size, bytes))
+        if (_recency.Count + entries <= _maxItems && FitsSize(_policy.Size, bytes))
         {
             return true;
         }
 
         bool keepStays = keep is { Pinned: false };
-        long staying = _recency.Line.PinnedCount + (keepStays ? 1 : 0);
-        long stayingSize = _recency.Line.PinnedSize + (keepStays ? keep!.Size : 0);
+        long staying = _policy.PinnedCount + (keepStays ? 1 : 0);
+        long stayingSize = _policy.PinnedSize + (keepStays ? keep!.Size : 0);
         if (staying + entries > _maxItems || !FitsSize(stayingSize, bytes))
         {
             return false;
         }
 
-        while (_recency.Count + entries > _maxItems || !FitsSize(_recency.Line.Size, bytes))
+        while (_recency.Count + entries > _maxItems || !FitsSize(_policy.Size, bytes))
         {
             // Not null: the check above proved that enough evictable entries exist.
             Node<TKey, TValue> victim = _recency.Last!;
@@ -168,8 +168,7 @@ internal sealed partial class LruEngine<TKey, TValue>
     {
         if (node.Pinned)
         {
-            _recency.Line.PinnedCount += sign;
-            _recency.Line.PinnedSize += sign * node.Size;
+            _policy.AddPinned(node.Size, sign);
         }
     }
 
@@ -177,7 +176,7 @@ internal sealed partial class LruEngine<TKey, TValue>
     /// If the write evicted (so the next write that adds probably will too), the entry it would evict now; else null.
     /// </summary>
     private Node<TKey, TValue>? NextVictimIfEvictedLocked(long evictionsBefore)
-        => _recency.Line.CapacityEvictions != evictionsBefore ? _recency.Last : null;
+        => _policy.CapacityEvictions != evictionsBefore ? _recency.Last : null;
 
     /// <summary>
     /// Loads a field of the next write's likely victim after the lock is released, so that its cache line is

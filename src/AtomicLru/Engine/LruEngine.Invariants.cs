@@ -15,7 +15,7 @@ internal sealed partial class LruEngine<TKey, TValue>
     /// </summary>
     internal void CheckInvariants()
     {
-        _recency.Line.Lock.Enter(_lockGate);
+        _policy.Enter();
         try
         {
             int linked = 0;
@@ -43,15 +43,15 @@ internal sealed partial class LruEngine<TKey, TValue>
                 pinnedSize += node.Pinned ? node.Size : 0;
             }
 
-            Assert(pinned == _recency.Line.PinnedCount, $"{pinned} pinned nodes, the engine counts {_recency.Line.PinnedCount}");
-            Assert(pinnedSize == _recency.Line.PinnedSize, $"pinned nodes' sizes add up to {pinnedSize}, the engine counts {_recency.Line.PinnedSize}");
-            Assert(size == _recency.Line.Size, $"node sizes add up to {size}, the engine counts {_recency.Line.Size}");
+            Assert(pinned == _policy.PinnedCount, $"{pinned} pinned nodes, the engine counts {_policy.PinnedCount}");
+            Assert(pinnedSize == _policy.PinnedSize, $"pinned nodes' sizes add up to {pinnedSize}, the engine counts {_policy.PinnedSize}");
+            Assert(size == _policy.Size, $"node sizes add up to {size}, the engine counts {_policy.Size}");
             Assert(_recency.Count <= _maxItems, $"{_recency.Count} entries exceed MaxItems {_maxItems}");
-            Assert(_recency.Line.Size <= _maxSize, $"{_recency.Line.Size} exceeds the size limit {_maxSize}");
+            Assert(_policy.Size <= _maxSize, $"{_policy.Size} exceeds the size limit {_maxSize}");
         }
         finally
         {
-            _recency.Line.Lock.Exit(_lockGate);
+            _policy.Exit();
         }
 
         static void Assert(bool condition, string message)

@@ -120,7 +120,7 @@ internal sealed partial class LruEngine<TKey, TValue>
     {
         ReadBuffer<TKey, TValue>.Stripe stripe = _readBuffer.Current;
         ReadBuffer<TKey, TValue>.AppendResult appended = stripe.TryAppend(node);
-        if (appended == ReadBuffer<TKey, TValue>.AppendResult.Full && _recency.Line.Lock.TryEnter())
+        if (appended == ReadBuffer<TKey, TValue>.AppendResult.Full && _policy.TryEnter())
         {
             try
             {
@@ -128,7 +128,7 @@ internal sealed partial class LruEngine<TKey, TValue>
             }
             finally
             {
-                _recency.Line.Lock.Exit(_lockGate);
+                _policy.Exit();
             }
 
             appended = stripe.TryAppend(node);
@@ -174,7 +174,7 @@ internal sealed partial class LruEngine<TKey, TValue>
     /// <summary>The keys of the unexpired entries, most recent first: a snapshot taken under the lock.</summary>
     internal List<TKey> SnapshotKeys()
     {
-        _recency.Line.Lock.Enter(_lockGate);
+        _policy.Enter();
         try
         {
             ThrowIfDisposed();

@@ -18,32 +18,12 @@ internal sealed partial class LruEngine<TKey, TValue>
     /// <summary>The counters without the disposal check: for metrics callbacks, which may run after disposal.</summary>
     internal EngineCounters CountersSnapshot()
     {
-        return new EngineCounters(
-            Hits: _readBuffer.TotalHits(),
-            Misses: _readBuffer.TotalMisses(),
-            Count: Count,
-            Size: Size,
-            CapacityEvictions: Volatile.Read(ref _recency.Line.CapacityEvictions),
-            Expirations: Volatile.Read(ref _recency.Line.Expirations),
-            Removals: Volatile.Read(ref _recency.Line.Removals),
-            Replacements: Volatile.Read(ref _recency.Line.Replacements),
-            ClearedEntries: Volatile.Read(ref _recency.Line.ClearedEntries),
-            OversizedRejections: Volatile.Read(ref _recency.Line.OversizedRejections));
+        return _policy.Snapshot(_readBuffer.TotalHits(), _readBuffer.TotalMisses(), Count);
     }
 
     private void RecordRemovalLocked(TKey key, TValue value, long size, RemovalReason reason)
     {
-        switch (reason)
-        {
-            case RemovalReason.Capacity: _recency.Line.CapacityEvictions++; break;
-            case RemovalReason.Expired: _recency.Line.Expirations++; break;
-            case RemovalReason.Removed: _recency.Line.Removals++; break;
-            case RemovalReason.Replaced: _recency.Line.Replacements++; break;
-            case RemovalReason.Cleared: _recency.Line.ClearedEntries++; break;
-            case RemovalReason.Oversized: _recency.Line.OversizedRejections++; break;
-            case RemovalReason.TokenExpired: _recency.Line.Expirations++; break;
-        }
-
+        _policy.CountRemoval(reason);
         if (_listener is not null)
         {
             (_pendingRemovals ??= Interlocked.Exchange(ref _spareRemovals, null) ?? []).Add(new Removal<TKey, TValue>(key, value, size, reason));
@@ -59,7 +39,7 @@ internal sealed partial class LruEngine<TKey, TValue>
             _pendingRemovals = null; // only then: a write that removed nothing leaves the engine's lines alone
         }
 
-        _recency.Line.Lock.Exit(_lockGate);
+        _policy.Exit();
         if (removals is not null)
         {
             foreach (Removal<TKey, TValue> removal in removals)

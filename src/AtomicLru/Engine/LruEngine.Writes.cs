@@ -28,7 +28,7 @@ internal sealed partial class LruEngine<TKey, TValue>
     {
         int hash = _table.GetHash(key);
         Node<TKey, TValue>? nextVictim = null;
-        bool overlapped = _recency.Line.Lock.EnterWrite(_lockGate);
+        bool overlapped = _policy.EnterWrite();
         try
         {
             ThrowIfDisposed(); // under the lock: a Dispose that ran meanwhile must not find the entry added after it
@@ -99,7 +99,7 @@ internal sealed partial class LruEngine<TKey, TValue>
 
         RecordRemovalLocked(node.Key, node.Value, node.Size, oldValueLeaves);
         CountPinnedLocked(node, -1);
-        Volatile.Write(ref _recency.Line.Size, _recency.Line.Size + entry.Size - node.Size);
+        _policy.AddSize(entry.Size - node.Size);
         node.Size = entry.Size;
         node.Pinned = entry.Pinned;
         CountPinnedLocked(node, +1);
@@ -134,7 +134,7 @@ internal sealed partial class LruEngine<TKey, TValue>
         TKey key, int hash, TValue value, EntryTerms entry, Node<TKey, TValue>? node, long now, out Node<TKey, TValue>? nextVictim)
     {
         nextVictim = null;
-        long evictionsBefore = _recency.Line.CapacityEvictions;
+        long evictionsBefore = _policy.CapacityEvictions;
         bool replaces = node is not null;
         if (!MakeRoomLocked(replaces ? 0 : 1, replaces ? entry.Size - node!.Size : entry.Size, keep: node, out Node<TKey, TValue>? reusable))
         {
@@ -172,7 +172,7 @@ internal sealed partial class LruEngine<TKey, TValue>
     {
         int hash = _table.GetHash(key);
         Node<TKey, TValue>? nextVictim = null;
-        bool overlapped = _recency.Line.Lock.EnterWrite(_lockGate);
+        bool overlapped = _policy.EnterWrite();
         try
         {
             ThrowIfDisposed();
@@ -196,7 +196,7 @@ internal sealed partial class LruEngine<TKey, TValue>
                 return value;
             }
 
-            long evictionsBefore = _recency.Line.CapacityEvictions;
+            long evictionsBefore = _policy.CapacityEvictions;
             if (!MakeRoomLocked(1, size, keep: null, out Node<TKey, TValue>? reusable))
             {
                 RecordRemovalLocked(key, value, size, RemovalReason.Capacity);
@@ -218,7 +218,7 @@ internal sealed partial class LruEngine<TKey, TValue>
     internal bool Remove(TKey key)
     {
         int hash = _table.GetHash(key);
-        _recency.Line.Lock.Enter(_lockGate);
+        _policy.Enter();
         try
         {
             ThrowIfDisposed();
@@ -247,7 +247,7 @@ internal sealed partial class LruEngine<TKey, TValue>
     internal bool RemoveIfSame(TKey key, TValue expected, RemovalReason reason)
     {
         int hash = _table.GetHash(key);
-        _recency.Line.Lock.Enter(_lockGate);
+        _policy.Enter();
         try
         {
             hash = _table.HashLocked(key, hash);
@@ -269,7 +269,7 @@ internal sealed partial class LruEngine<TKey, TValue>
     /// <summary>Removes every entry (each reported as cleared).</summary>
     internal void Clear()
     {
-        _recency.Line.Lock.Enter(_lockGate);
+        _policy.Enter();
         try
         {
             ThrowIfDisposed();
@@ -312,7 +312,7 @@ internal sealed partial class LruEngine<TKey, TValue>
             _wheel.Schedule(Unsafe.As<TimedNode<TKey, TValue>>(node)); // NewNode made a timed node for an expiry
         }
 
-        Volatile.Write(ref _recency.Line.Size, _recency.Line.Size + node.Size);
+        _policy.AddSize(node.Size);
     }
 
     /// <summary>
@@ -341,7 +341,7 @@ internal sealed partial class LruEngine<TKey, TValue>
             _wheel.Schedule(Unsafe.As<TimedNode<TKey, TValue>>(added));
         }
 
-        Volatile.Write(ref _recency.Line.Size, _recency.Line.Size + added.Size - old.Size);
+        _policy.AddSize(added.Size - old.Size);
         RecordRemovalLocked(old.Key, old.Value, old.Size, reason);
     }
 
@@ -355,7 +355,7 @@ internal sealed partial class LruEngine<TKey, TValue>
             _wheel.Unschedule(Unsafe.As<TimedNode<TKey, TValue>>(node));
         }
 
-        Volatile.Write(ref _recency.Line.Size, _recency.Line.Size - node.Size);
+        _policy.AddSize(-node.Size);
         RecordRemovalLocked(node.Key, node.Value, node.Size, reason);
     }
 
@@ -365,8 +365,6 @@ internal sealed partial class LruEngine<TKey, TValue>
         _table.Clear(); // first: a reader that meets a node marked Gone looks again, and must then find the empty table
         _recency.Clear(report ? node => RecordRemovalLocked(node.Key, node.Value, node.Size, RemovalReason.Cleared) : static _ => { });
         _wheel.Clear();
-        Volatile.Write(ref _recency.Line.Size, 0);
-        _recency.Line.PinnedCount = 0;
-        _recency.Line.PinnedSize = 0;
+        _policy.ResetSizes();
     }
 }

@@ -8,9 +8,10 @@
 // ring of node references: moving a node to the front appends it and empties its old slot, so the least
 // recently used node is the first one found from the head; unlike a linked list, it never touches a
 // node's neighbours), and a timer wheel for expiry, with one policy lock that every write takes and that
-// no read needs. The lock's word shares a padded cache line with the log's ends, the size and the eviction
-// count (PolicyLine): a write changes all of them, so when two threads write by turns they cross between
-// cores as one line, not five (see PolicyLock for the lock itself: spin briefly, then block).
+// no read needs. The engine owns that lock with the size and the counters (PolicyState); the lock's word
+// shares a padded cache line with the log's ends, the size and the eviction count (PolicyLine): a write
+// changes all of them, so when two threads write by turns they cross between cores as one line, not five
+// (see PolicyLock for the lock itself: spin briefly, then block).
 //
 // Reads (TryGet). A reader finds the node in the NodeTable without a lock (see NodeTable for why a
 // lock-free walk never misses a key that stays in the table), checks its expiry against the clock (a
@@ -100,13 +101,12 @@ internal sealed partial class LruEngine<TKey, TValue> : IDisposable
     where TKey : notnull
 {
     private readonly NodeTable<TKey, TValue> _table;
-    private readonly RecencyLog<TKey, TValue> _recency = new();
+    private readonly PolicyState _policy = new();
+    private readonly RecencyLog<TKey, TValue> _recency;
     private readonly ReadBuffer<TKey, TValue> _readBuffer = new();
     private readonly TimerWheel<TKey, TValue> _wheel;
     private readonly EngineClock _clock;
 
-    /// <summary>What a thread waiting for the policy lock (<see cref="PolicyLine.Lock"/>) waits on; see <see cref="PolicyLock"/>.</summary>
-    private readonly object _lockGate = new();
     private readonly IRemovalListener<TKey, TValue>? _listener;
     private readonly Action<Node<TKey, TValue>> _replayRead;
     private readonly Action<Node<TKey, TValue>> _replayReadUnderContention;
@@ -158,6 +158,7 @@ internal sealed partial class LruEngine<TKey, TValue> : IDisposable
         _maxItemSize = Math.Min(Math.Min(maxItemSize ?? _maxSize, _maxSize), Node<TKey, TValue>.MaxSize - 1);
         _clock = new EngineClock(timeProvider);
         _table = new NodeTable<TKey, TValue>(comparer);
+        _recency = new RecencyLog<TKey, TValue>(_policy);
         _wheel = new TimerWheel<TKey, TValue>(_clock.TicksPerSecond, _clock.Now());
         _listener = listener;
         _replayRead = ReplayRead;
@@ -174,14 +175,14 @@ internal sealed partial class LruEngine<TKey, TValue> : IDisposable
     /// <summary>Renumbers the recency log from <paramref name="first"/> on (see <see cref="RecencyLog{TKey,TValue}.RenumberFrom"/>). For tests.</summary>
     internal void RenumberRecency(long first)
     {
-        _recency.Line.Lock.Enter(_lockGate);
+        _policy.Enter();
         try
         {
             _recency.RenumberFrom(first);
         }
         finally
         {
-            _recency.Line.Lock.Exit(_lockGate);
+            _policy.Exit();
         }
     }
 
@@ -189,7 +190,7 @@ internal sealed partial class LruEngine<TKey, TValue> : IDisposable
     internal int Count => _recency.Count;
 
     /// <summary>Sum of the sizes of the entries held.</summary>
-    internal long Size => Volatile.Read(ref _recency.Line.Size);
+    internal long Size => _policy.Size;
 
     internal bool IsDisposed => _disposed;
 
@@ -208,7 +209,7 @@ internal sealed partial class LruEngine<TKey, TValue> : IDisposable
         }
 
         List<TValue>? values = null;
-        _recency.Line.Lock.Enter(_lockGate);
+        _policy.Enter();
         try
         {
             if (_disposed)
@@ -232,7 +233,7 @@ internal sealed partial class LruEngine<TKey, TValue> : IDisposable
         }
         finally
         {
-            _recency.Line.Lock.Exit(_lockGate);
+            _policy.Exit();
         }
 
         if (values is not null)

@@ -13,9 +13,8 @@ namespace AtomicLru.Engine;
 /// not five. The struct is padded a cache line on each side, so that no field that readers load (the table,
 /// the read buffer, the disposed flag) shares a line with them: each eviction would take those lines away from
 /// the readers' cores.</para>
-/// <para>It lives in the <see cref="RecencyLog{TKey,TValue}"/> object because the log's ends must be among the
-/// packed fields, and a struct laid out by offset cannot hold the generic log's slot array; the engine reaches
-/// the lock and figures through it.</para>
+/// <para>It lives in the engine's <see cref="PolicyState"/>, which names what each field is for; the recency log
+/// reaches its ends through that state (a struct laid out by offset cannot hold the generic log's slot array).</para>
 /// </remarks>
 [StructLayout(LayoutKind.Explicit, Size = CacheLine + (2 * CacheLine) + CacheLine)]
 internal struct PolicyLine

@@ -47,31 +47,42 @@ internal sealed class RecencyLog<TKey, TValue>
 
     private Slot[] _slots = new Slot[InitialCapacity];
 
-    /// <summary>
-    /// The log's ends and count, packed with the engine's policy lock and size figures, which the engine
-    /// reaches through this field (see <see cref="PolicyLine"/> for why they share a line).
-    /// </summary>
-    internal PolicyLine Line;
+    /// <summary>The engine's policy state, which keeps the log's ends and count on its line (see <see cref="PolicyState"/>).</summary>
+    private readonly PolicyState _policy;
 
-    /// <summary>An empty log.</summary>
+    /// <summary>An empty log whose ends live in <paramref name="policy"/>.</summary>
+    /// <param name="policy">The engine's policy state; the log is used only under its lock.</param>
     /// <param name="firstSequence">The sequence number of the first slot: 0, but tests start near where stamps wrap.</param>
-    internal RecencyLog(long firstSequence = 0)
+    internal RecencyLog(PolicyState policy, long firstSequence = 0)
     {
-        Line.Head = Line.Tail = firstSequence;
+        _policy = policy;
+        Head = Tail = firstSequence;
     }
 
     /// <summary>Nodes in the log: the entries in the cache. Written under the lock; anyone may read it.</summary>
-    internal int Count => Volatile.Read(ref Line.Count);
+    internal int Count => Volatile.Read(ref Nodes);
 
     /// <summary>Slots the log holds, used or not: what it costs in memory.</summary>
     internal int Capacity => _slots.Length;
+
+    /// <summary>The first sequence number in use.</summary>
+    private ref long Head => ref _policy.RecencyHead;
+
+    /// <summary>The next sequence number.</summary>
+    private ref long Tail => ref _policy.RecencyTail;
+
+    /// <summary>Nodes in the log.</summary>
+    private ref int Nodes => ref _policy.RecencyCount;
+
+    /// <summary>Slots behind the head not yet swept, some holding an evicted node.</summary>
+    private ref int Unswept => ref _policy.RecencyUnswept;
 
     /// <summary>The least recently used node, or null when the log is empty.</summary>
     internal Node<TKey, TValue>? Last
     {
         get
         {
-            if (Line.Count == 0)
+            if (Nodes == 0)
             {
                 return null;
             }
@@ -79,12 +90,12 @@ internal sealed class RecencyLog<TKey, TValue>
             Slot[] slots = _slots;
             int mask = slots.Length - 1;
             Node<TKey, TValue>? node;
-            while ((node = slots[(int)Line.Head & mask].Node) is null)
+            while ((node = slots[(int)Head & mask].Node) is null)
             {
-                if (Line.Head == Line.Tail)
+                if (Head == Tail)
                 {
                     // Count says a node is left, but no slot holds one: a bug, and looping on would hang the caller.
-                    throw new InvalidOperationException($"The recency log counts {Line.Count} nodes but holds none between head and tail.");
+                    throw new InvalidOperationException($"The recency log counts {Nodes} nodes but holds none between head and tail.");
                 }
 
                 AdvanceHead(leftBehind: false);
@@ -98,7 +109,7 @@ internal sealed class RecencyLog<TKey, TValue>
     internal void Add(Node<TKey, TValue> node)
     {
         Append(node);
-        Line.Count++;
+        Nodes++;
     }
 
     /// <summary>
@@ -118,7 +129,7 @@ internal sealed class RecencyLog<TKey, TValue>
     internal void MoveToFirst(Node<TKey, TValue> node)
     {
         long stamp = node.RecencyStamp;
-        if (stamp == StampOf(Line.Tail - 1))
+        if (stamp == StampOf(Tail - 1))
         {
             return; // already the most recent: a hot key read over and over costs nothing
         }
@@ -135,7 +146,7 @@ internal sealed class RecencyLog<TKey, TValue>
     internal void Remove(Node<TKey, TValue> node, bool sweepLater = false)
     {
         long stamp = node.RecencyStamp;
-        if (sweepLater && stamp == StampOf(Line.Head))
+        if (sweepLater && stamp == StampOf(Head))
         {
             AdvanceHead(leftBehind: true);
         }
@@ -145,7 +156,7 @@ internal sealed class RecencyLog<TKey, TValue>
         }
 
         node.RecencyStamp = Node<TKey, TValue>.Gone;
-        Line.Count--;
+        Nodes--;
     }
 
     /// <summary>
@@ -154,7 +165,7 @@ internal sealed class RecencyLog<TKey, TValue>
     /// </summary>
     internal bool IsAmongNewest(Node<TKey, TValue> node)
     {
-        return Line.Tail - node.RecencyStamp <= (Line.Tail - Line.Head) >> 2;
+        return Tail - node.RecencyStamp <= (Tail - Head) >> 2;
     }
 
     /// <summary>Slots outside head to tail that still hold a node: at most <see cref="SweepEvery"/> - 1. For invariant checks.</summary>
@@ -166,7 +177,7 @@ internal sealed class RecencyLog<TKey, TValue>
             held += slot.Node is null ? 0 : 1;
         }
 
-        for (long sequence = Line.Head; sequence < Line.Tail; sequence++)
+        for (long sequence = Head; sequence < Tail; sequence++)
         {
             held -= _slots[(int)sequence & (_slots.Length - 1)].Node is null ? 0 : 1;
         }
@@ -177,8 +188,8 @@ internal sealed class RecencyLog<TKey, TValue>
     /// <summary>Moves the head one slot on; <paramref name="leftBehind"/> says the slot still holds its (evicted) node.</summary>
     private void AdvanceHead(bool leftBehind)
     {
-        Line.Head++;
-        if ((leftBehind || Line.Unswept != 0) && ++Line.Unswept == SweepEvery)
+        Head++;
+        if ((leftBehind || Unswept != 0) && ++Unswept == SweepEvery)
         {
             Sweep();
         }
@@ -189,7 +200,7 @@ internal sealed class RecencyLog<TKey, TValue>
     {
         Slot[] slots = _slots;
         int mask = slots.Length - 1;
-        for (long sequence = Line.Head - Line.Unswept; sequence < Line.Head; sequence++)
+        for (long sequence = Head - Unswept; sequence < Head; sequence++)
         {
             ref Node<TKey, TValue>? slot = ref slots[(int)sequence & mask].Node;
             if (slot is not null)
@@ -198,13 +209,13 @@ internal sealed class RecencyLog<TKey, TValue>
             }
         }
 
-        Line.Unswept = 0;
+        Unswept = 0;
     }
 
     /// <summary>The nodes from the least to the most recently used. Nothing may change the log meanwhile.</summary>
     internal IEnumerable<Node<TKey, TValue>> OldestFirst()
     {
-        for (long sequence = Line.Head; sequence < Line.Tail; sequence++)
+        for (long sequence = Head; sequence < Tail; sequence++)
         {
             Node<TKey, TValue>? node = _slots[(int)sequence & (_slots.Length - 1)].Node;
             if (node is not null)
@@ -217,7 +228,7 @@ internal sealed class RecencyLog<TKey, TValue>
     /// <summary>Marks every node as gone and hands each, most recent first, to <paramref name="visit"/>; then starts afresh.</summary>
     internal void Clear(System.Action<Node<TKey, TValue>> visit)
     {
-        for (long sequence = Line.Tail - 1; sequence >= Line.Head; sequence--)
+        for (long sequence = Tail - 1; sequence >= Head; sequence--)
         {
             Node<TKey, TValue>? node = _slots[(int)sequence & (_slots.Length - 1)].Node;
             if (node is not null)
@@ -228,26 +239,26 @@ internal sealed class RecencyLog<TKey, TValue>
         }
 
         _slots = new Slot[InitialCapacity];
-        Line.Head = Line.Tail; // sequence numbers go on growing: see StampOf
-        Line.Unswept = 0;
-        Line.Count = 0;
+        Head = Tail; // sequence numbers go on growing: see StampOf
+        Unswept = 0;
+        Nodes = 0;
     }
 
     private void Append(Node<TKey, TValue> node)
     {
-        if (Line.Tail - Line.Head + Line.Unswept == _slots.Length)
+        if (Tail - Head + Unswept == _slots.Length)
         {
             // The tail would reuse a slot the head left behind: sweep first; make room only if the log is still full.
             Sweep();
-            if (Line.Tail - Line.Head == _slots.Length)
+            if (Tail - Head == _slots.Length)
             {
                 MakeSpace();
             }
         }
 
-        node.RecencyStamp = StampOf(Line.Tail);
-        _slots[(int)Line.Tail & (_slots.Length - 1)].Node = node;
-        Line.Tail++;
+        node.RecencyStamp = StampOf(Tail);
+        _slots[(int)Tail & (_slots.Length - 1)].Node = node;
+        Tail++;
     }
 
     /// <summary>The log is full: close its holes if that frees at least half of it, else double it.</summary>
@@ -255,13 +266,13 @@ internal sealed class RecencyLog<TKey, TValue>
     {
         Slot[] slots = _slots;
         int mask = slots.Length - 1;
-        if (Line.Count <= slots.Length / 2 || (slots.Length == MaxCapacity && Line.Count < MaxCapacity))
+        if (Nodes <= slots.Length / 2 || (slots.Length == MaxCapacity && Nodes < MaxCapacity))
         {
             // Slide every node towards the head, in order; the write index never passes the read index. The
             // nodes get new sequence numbers, from the tail on: slot Tail + i lies where slot Head + i does (the
             // log is full, so Tail - Head is its length), and no node's stamp ever goes back to an earlier value.
-            long write = Line.Tail;
-            for (long read = Line.Head; read < Line.Tail; read++)
+            long write = Tail;
+            for (long read = Head; read < Tail; read++)
             {
                 ref Node<TKey, TValue>? from = ref slots[(int)read & mask].Node;
                 Node<TKey, TValue>? node = from;
@@ -276,8 +287,8 @@ internal sealed class RecencyLog<TKey, TValue>
                 write++;
             }
 
-            Line.Head = Line.Tail;
-            Line.Tail = write;
+            Head = Tail;
+            Tail = write;
             return;
         }
 
@@ -285,7 +296,7 @@ internal sealed class RecencyLog<TKey, TValue>
         // Each slot keeps its sequence number, so the nodes' stamps stay right.
         var grown = new Slot[slots.Length * 2];
         int grownMask = grown.Length - 1;
-        for (long sequence = Line.Head; sequence < Line.Tail; sequence++)
+        for (long sequence = Head; sequence < Tail; sequence++)
         {
             grown[(int)sequence & grownMask] = slots[(int)sequence & mask];
         }
@@ -310,15 +321,15 @@ internal sealed class RecencyLog<TKey, TValue>
     /// </summary>
     internal void RenumberFrom(long first)
     {
-        if (first < Line.Tail)
+        if (first < Tail)
         {
             throw new ArgumentOutOfRangeException(nameof(first), first, "Sequence numbers only grow.");
         }
 
         List<Node<TKey, TValue>> nodes = [.. OldestFirst()];
         _slots = new Slot[_slots.Length];
-        Line.Head = Line.Tail = first;
-        Line.Unswept = 0;
+        Head = Tail = first;
+        Unswept = 0;
         foreach (Node<TKey, TValue> node in nodes)
         {
             Append(node);
@@ -328,7 +339,7 @@ internal sealed class RecencyLog<TKey, TValue>
     /// <summary>True if every node's stamp is that of the slot it is in. For invariant checks; O(n).</summary>
     internal bool StampsMatchSlots()
     {
-        for (long sequence = Line.Head; sequence < Line.Tail; sequence++)
+        for (long sequence = Head; sequence < Tail; sequence++)
         {
             Node<TKey, TValue>? node = _slots[(int)sequence & (_slots.Length - 1)].Node;
             if (node is not null && node.RecencyStamp != StampOf(sequence))

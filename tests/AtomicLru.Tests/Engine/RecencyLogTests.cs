@@ -18,7 +18,8 @@ public sealed class RecencyLogTests
     public void Random_adds_moves_and_removals_keep_the_order_a_linked_list_keeps(int seed, int population, long firstSequence = 0)
     {
         var random = new Random(seed);
-        var log = new RecencyLog<int, int>(firstSequence);
+        var policy = new PolicyState();
+        var log = new RecencyLog<int, int>(policy, firstSequence);
         var model = new LinkedList<Node<int, int>>(); // most recent first
         var place = new Dictionary<Node<int, int>, LinkedListNode<Node<int, int>>>();
         var removed = new List<Node<int, int>>();
@@ -35,7 +36,7 @@ public sealed class RecencyLogTests
                 nextKey++;
                 log.Add(node);
                 Assert.True(node.InRecencyLog);
-                Assert.Equal(log.Line.Tail - log.Line.Head >= 4, log.IsAmongNewest(node)); // in the tail slot
+                Assert.Equal(policy.RecencyTail - policy.RecencyHead >= 4, log.IsAmongNewest(node)); // in the tail slot
                 place[node] = model.AddFirst(node);
             }
             else if (model.Count > 0 && roll < 85)
@@ -44,7 +45,7 @@ public sealed class RecencyLogTests
                 Node<int, int> node = roll < 60 ? model.ElementAt(Math.Min(random.Next(4), model.Count - 1)) : place.Keys.ElementAt(random.Next(place.Count));
                 log.MoveToFirst(node);
                 Assert.True(node.InRecencyLog);
-                Assert.Equal(log.Line.Tail - log.Line.Head >= 4, log.IsAmongNewest(node)); // in the tail slot
+                Assert.Equal(policy.RecencyTail - policy.RecencyHead >= 4, log.IsAmongNewest(node)); // in the tail slot
                 model.Remove(place[node]);
                 place[node] = model.AddFirst(node);
             }
@@ -94,7 +95,7 @@ public sealed class RecencyLogTests
 
                 // Among the newest quarter of the slots: a node so placed has fewer than a quarter of the slots'
                 // worth of nodes after it, and the least recent (at the head once Last has skipped the holes) never is.
-                long span = log.Line.Tail - log.Line.Head;
+                long span = policy.RecencyTail - policy.RecencyHead;
                 int newer = 0;
                 foreach (Node<int, int> kept in model)
                 {
@@ -126,7 +127,8 @@ public sealed class RecencyLogTests
         // What a full cache does: every new key evicts the least recent, reads move nodes to the front. Evictions
         // leave their slots behind the head unswept for a while, and the tail wraps onto them.
         var random = new Random(seed);
-        var log = new RecencyLog<int, int>(firstSequence);
+        var policy = new PolicyState();
+        var log = new RecencyLog<int, int>(policy, firstSequence);
         var model = new LinkedList<Node<int, int>>(); // most recent first
         var place = new Dictionary<Node<int, int>, LinkedListNode<Node<int, int>>>();
         var evicted = new Queue<Node<int, int>>();
@@ -175,7 +177,7 @@ public sealed class RecencyLogTests
     {
         // No eviction ever pops the head here, so only closing the holes keeps the log small.
         var random = new Random(7);
-        var log = new RecencyLog<int, int>();
+        var log = new RecencyLog<int, int>(new PolicyState());
         var model = new List<Node<int, int>>(); // least recent first
         for (int i = 0; i < 10; i++)
         {
@@ -200,7 +202,7 @@ public sealed class RecencyLogTests
     [Fact]
     public void Clear_reports_every_node_most_recent_first_and_leaves_none_in_the_log()
     {
-        var log = new RecencyLog<int, int>();
+        var log = new RecencyLog<int, int>(new PolicyState());
         var nodes = Enumerable.Range(0, 40).Select(i => new Node<int, int>(i, i, i, Node<int, int>.Never, 1)).ToList();
         nodes.ForEach(log.Add);
         log.MoveToFirst(nodes[0]);
@@ -215,11 +217,12 @@ public sealed class RecencyLogTests
     [Fact]
     public void Last_throws_rather_than_loops_when_the_count_says_a_node_is_left_and_none_is()
     {
-        var log = new RecencyLog<int, int>();
+        var policy = new PolicyState();
+        var log = new RecencyLog<int, int>(policy);
         var node = new Node<int, int>(1, 1, 1, Node<int, int>.Never, 1);
         log.Add(node);
         log.Remove(node);
-        log.Line.Count = 1; // what a bug in the engine's bookkeeping would leave
+        policy.RecencyCount = 1; // what a bug in the engine's bookkeeping would leave
 
         var thrown = Assert.Throws<InvalidOperationException>(() => log.Last);
         Assert.Contains("counts 1 nodes but holds none", thrown.Message, StringComparison.Ordinal);
@@ -228,7 +231,7 @@ public sealed class RecencyLogTests
     [Fact]
     public void The_invariant_check_sees_a_stamp_that_is_not_its_slots_and_renumbering_never_goes_back()
     {
-        var log = new RecencyLog<int, int>(firstSequence: 100);
+        var log = new RecencyLog<int, int>(new PolicyState(), firstSequence: 100);
         var node = new Node<int, int>(1, 1, 1, Node<int, int>.Never, 1);
         log.Add(node);
         Assert.True(log.StampsMatchSlots());
