@@ -1,9 +1,22 @@
 #!/usr/bin/env bash
 # Builds the whole solution (warnings are errors) and runs every test project.
-# This is the README's test command and what CI runs (.ci/run). It needs only the .NET SDK that
-# global.json names; NuGet packages restore from the configured feed.
+# This is the README's test command and what CI runs (.ci/run). It needs the .NET SDK that global.json
+# names and redis-server, which it installs from Debian's packages when missing (the Redis tests start their
+# own servers on free loopback ports; without the server they fail, never skip). NuGet packages restore from
+# the configured feed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+if ! command -v redis-server >/dev/null 2>&1; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get install -y -qq redis-server >/dev/null 2>&1 || {
+    $sudo apt-get update -qq
+    $sudo apt-get install -y -qq redis-server
+  }
+fi
+redis-server --version
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 

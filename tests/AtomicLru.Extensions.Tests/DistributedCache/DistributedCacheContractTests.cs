@@ -12,14 +12,12 @@ using Microsoft.Extensions.Time.Testing;
 namespace AtomicLru.Extensions.Tests;
 
 /// <summary>
-/// The <see cref="IDistributedCache"/> contract, written once and run against the reference
-/// <see cref="MemoryDistributedCache"/> and against <see cref="AtomicLruDistributedCache"/>: the same
-/// expectations for both, with time from a <see cref="FakeTimeProvider"/>.
+/// The <see cref="IDistributedCache"/> contract that needs no clock, written once and run against the reference
+/// <see cref="MemoryDistributedCache"/>, against <see cref="AtomicLruDistributedCache"/> and against Redis
+/// (<c>RedisCacheContractTests</c>): the same expectations for all three.
 /// </summary>
 public abstract class DistributedCacheContractTests
 {
-    protected FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
-
     protected abstract IDistributedCache Create();
 
     protected static byte[] Bytes(string text) => Encoding.UTF8.GetBytes(text);
@@ -66,6 +64,34 @@ public abstract class DistributedCacheContractTests
         await cache.RemoveAsync("k2");
         Assert.Null(await cache.GetAsync("k2"));
     }
+
+    [Fact]
+    public async Task Null_arguments_throw()
+    {
+        IDistributedCache cache = Create();
+        var options = new DistributedCacheEntryOptions();
+        Assert.Throws<ArgumentNullException>(() => cache.Get(null!));
+        Assert.Throws<ArgumentNullException>(() => cache.Set(null!, [], options));
+        Assert.Throws<ArgumentNullException>(() => cache.Set("k", null!, options));
+        Assert.Throws<ArgumentNullException>(() => cache.Set("k", [], null!));
+        Assert.Throws<ArgumentNullException>(() => cache.Refresh(null!));
+        Assert.Throws<ArgumentNullException>(() => cache.Remove(null!));
+        await Assert.ThrowsAsync<ArgumentNullException>(() => cache.GetAsync(null!));
+        await Assert.ThrowsAsync<ArgumentNullException>(() => cache.SetAsync(null!, [], options));
+        await Assert.ThrowsAsync<ArgumentNullException>(() => cache.SetAsync("k", null!, options));
+        await Assert.ThrowsAsync<ArgumentNullException>(() => cache.SetAsync("k", [], null!));
+        await Assert.ThrowsAsync<ArgumentNullException>(() => cache.RefreshAsync(null!));
+        await Assert.ThrowsAsync<ArgumentNullException>(() => cache.RemoveAsync(null!));
+    }
+}
+
+/// <summary>
+/// The expiry half of the contract, for the caches that take their time from a <see cref="FakeTimeProvider"/>.
+/// Redis keeps time on the server, so its expiry is checked by the TTL the server holds (see <c>RedisCacheContractTests</c>).
+/// </summary>
+public abstract class ClockedDistributedCacheContractTests : DistributedCacheContractTests
+{
+    protected FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
 
     [Fact]
     public void Without_expiration_an_entry_stays()
@@ -172,28 +198,9 @@ public abstract class DistributedCacheContractTests
         cache.SetString("k", "new", new DistributedCacheEntryOptions { AbsoluteExpiration = Time.GetUtcNow().AddSeconds(-1) });
         Assert.Null(cache.GetString("k"));
     }
-
-    [Fact]
-    public async Task Null_arguments_throw()
-    {
-        IDistributedCache cache = Create();
-        var options = new DistributedCacheEntryOptions();
-        Assert.Throws<ArgumentNullException>(() => cache.Get(null!));
-        Assert.Throws<ArgumentNullException>(() => cache.Set(null!, [], options));
-        Assert.Throws<ArgumentNullException>(() => cache.Set("k", null!, options));
-        Assert.Throws<ArgumentNullException>(() => cache.Set("k", [], null!));
-        Assert.Throws<ArgumentNullException>(() => cache.Refresh(null!));
-        Assert.Throws<ArgumentNullException>(() => cache.Remove(null!));
-        await Assert.ThrowsAsync<ArgumentNullException>(() => cache.GetAsync(null!));
-        await Assert.ThrowsAsync<ArgumentNullException>(() => cache.SetAsync(null!, [], options));
-        await Assert.ThrowsAsync<ArgumentNullException>(() => cache.SetAsync("k", null!, options));
-        await Assert.ThrowsAsync<ArgumentNullException>(() => cache.SetAsync("k", [], null!));
-        await Assert.ThrowsAsync<ArgumentNullException>(() => cache.RefreshAsync(null!));
-        await Assert.ThrowsAsync<ArgumentNullException>(() => cache.RemoveAsync(null!));
-    }
 }
 
-public sealed class MemoryDistributedCacheContractTests : DistributedCacheContractTests
+public sealed class MemoryDistributedCacheContractTests : ClockedDistributedCacheContractTests
 {
     protected override IDistributedCache Create()
 #pragma warning disable CS0618 // MemoryCacheOptions.Clock is obsolete, and still the only way to give it a clock
@@ -201,7 +208,7 @@ public sealed class MemoryDistributedCacheContractTests : DistributedCacheContra
 #pragma warning restore CS0618
 }
 
-public sealed class AtomicLruDistributedCacheContractTests : DistributedCacheContractTests
+public sealed class AtomicLruDistributedCacheContractTests : ClockedDistributedCacheContractTests
 {
     protected override IDistributedCache Create()
         => new AtomicLruDistributedCache(new AtomicLruCache(new AtomicLruOptions { SizeLimitInBytes = 1024 * 1024 }, timeProvider: Time));
