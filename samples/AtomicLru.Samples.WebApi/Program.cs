@@ -4,21 +4,41 @@
 //   curl -c jar -b jar http://127.0.0.1:5080/visits   (session state, stored in our IDistributedCache)
 //   curl http://127.0.0.1:5080/reports/42             (unserializable objects in IAtomicLruStorage<T>)
 //   curl http://127.0.0.1:5080/cache/stats            (live statistics)
+//
+// Multi-node mode: with ConnectionStrings:Redis set, AtomicLru is each instance's L1 (IMemoryCache), Redis is
+// L2 and IDistributedCache, and MultiNode:Stack picks HybridCache (the default) or FusionCache with its Redis
+// backplane. Two instances against one local redis-server (README, "Beyond one machine"):
+//   dotnet run --project samples/AtomicLru.Samples.WebApi --urls http://127.0.0.1:5081 --ConnectionStrings:Redis=127.0.0.1:6379
+//   dotnet run --project samples/AtomicLru.Samples.WebApi --urls http://127.0.0.1:5082 --ConnectionStrings:Redis=127.0.0.1:6379
+//   curl -X PUT 'http://127.0.0.1:5081/products/7?name=teapot'   then   curl http://127.0.0.1:5082/products/7
 using System;
 using System.Threading;
 using System.Threading.Tasks;
 using AtomicLru;
+using AtomicLru.Samples.WebApi;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 WebApplicationBuilder builder = WebApplication.CreateBuilder(args);
 
-// One line: IMemoryCache, IDistributedCache, IAtomicLruCache and IAtomicLruStorage<T>, bound from appsettings.json.
-builder.Services.AddAtomicLru(builder.Configuration.GetSection("AtomicLru"));
-builder.Services.AddSession(); // session state goes to IDistributedCache: ours
+string? redis = builder.Configuration.GetConnectionString("Redis");
+bool multiNode = !string.IsNullOrWhiteSpace(redis);
+if (multiNode)
+{
+    // AtomicLru as L1 only: IDistributedCache is Redis's, and the shared cache (HybridCache or FusionCache) sits on both.
+    MultiNode.AddSharedCache(builder.Services, builder.Configuration, redis!);
+}
+else
+{
+    // One line: IMemoryCache, IDistributedCache, IAtomicLruCache and IAtomicLruStorage<T>, bound from appsettings.json.
+    builder.Services.AddAtomicLru(builder.Configuration.GetSection("AtomicLru"));
+}
+
+builder.Services.AddSession(); // session state goes to IDistributedCache: ours, or Redis in multi-node mode
 
 WebApplication app = builder.Build();
 app.UseSession();
@@ -52,18 +72,26 @@ app.MapGet("/visits/peek", async (HttpContext context) =>
     return Results.Ok(new { visits = context.Session.GetInt32("visits") ?? 0 });
 });
 
-app.MapGet("/reports/{id:int}", (int id, IAtomicLruStorage<ReportBuilder> reports) =>
+if (multiNode)
 {
-    // The same live object comes back on every request: it is a reference, never serialized.
-    ReportBuilder report = reports.GetOrAdd($"report:{id}", _ => new ReportBuilder(id), TimeSpan.FromMinutes(30));
-    return Results.Ok(new { id, requests = report.CountRequest() });
-});
+    MultiNode.MapProducts(app);
+    app.MapGet("/cache/stats", (IMemoryCache memory) => Results.Ok(new { l1 = memory.GetCurrentStatistics() }));
+}
+else
+{
+    app.MapGet("/reports/{id:int}", (int id, IAtomicLruStorage<ReportBuilder> reports) =>
+    {
+        // The same live object comes back on every request: it is a reference, never serialized.
+        ReportBuilder report = reports.GetOrAdd($"report:{id}", _ => new ReportBuilder(id), TimeSpan.FromMinutes(30));
+        return Results.Ok(new { id, requests = report.CountRequest() });
+    });
 
-app.MapGet("/cache/stats", (IAtomicLruCache cache, IMemoryCache memory) => Results.Ok(new
-{
-    distributed = cache.GetStatistics(),
-    memory = memory.GetCurrentStatistics(),
-}));
+    app.MapGet("/cache/stats", (IAtomicLruCache cache, IMemoryCache memory) => Results.Ok(new
+    {
+        distributed = cache.GetStatistics(),
+        memory = memory.GetCurrentStatistics(),
+    }));
+}
 
 app.Run();
 
