@@ -5,6 +5,8 @@
 #   build/bench.sh operations    the BenchmarkDotNet suites only
 #   build/bench.sh <section>     one side-by-side section, printed only: latency | zipf | churn | ttl | bytes |
 #                                hitratio [traces folder] | memory | cores
+#   build/bench.sh multinode     HybridCache/FusionCache over a redis-server it starts on a free loopback port
+#                                -> docs/benchmarks/multinode.md (~2 min; installs redis-server if missing)
 # A run that fails leaves the committed reports as they were: output goes to a temporary folder first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,10 +32,22 @@ operations() {
   cp "$tmp"/operations/*.md "$out/operations/"
 }
 
+multinode() {
+  command -v redis-server >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq redis-server; }
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --loglevel warning &
+  redis_pid=$!
+  trap 'kill $redis_pid 2>/dev/null; rm -rf "$tmp"' EXIT
+  until redis-cli -p "$port" ping >/dev/null 2>&1; do sleep 0.1; done
+  "$exe" multinode "127.0.0.1:$port" | tee "$tmp/multinode.md"
+  mv "$tmp/multinode.md" "$out/"
+}
+
 case "${1:-}" in
   "") side_by_side ;;
   --operations) side_by_side; operations ;;
   operations) operations ;;
+  multinode) multinode ;;
   latency|zipf|churn|ttl|bytes|hitratio|memory|cores) "$exe" "$@" ;;
   *) echo "unknown section '$1'; see the header of $0" >&2; exit 2 ;;
 esac
