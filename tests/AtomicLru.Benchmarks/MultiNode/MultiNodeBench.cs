@@ -33,7 +33,7 @@ internal static class MultiNodeBench
     {
         Report.Line($"## Multi-node: AtomicLru as HybridCache's L1 over Redis (Zipf s = 0.9 over {KeySpace:N0} keys, {Measured:N0} requests after {WarmUp:N0} of warm-up, L1 budget {L1Budget / (1024 * 1024)} MB, {ValueChars}-character values)");
         Report.Line();
-        Report.Line("Each L1 starts cold over its own key prefix in one `redis-server` on loopback, one request at a time; both L1s are charged HybridCache's `Size` (the payload's bytes). `MemoryCache` gets the budget as `SizeLimit`.");
+        Report.Line("Each L1 starts cold over its own key prefix in one `redis-server` on loopback, one request at a time; both L1s are charged HybridCache's `Size` (the payload's bytes). `MemoryCache` gets the budget as `SizeLimit`. Round trips are counted by a decorator on the L2. Memory is the managed heap the whole stack (L1, HybridCache, Redis client) held at the end of its run: the heap with it, less the heap once it is disposed, collected and finalized. (The process's working set is not comparable here: one process runs every candidate, and the runtime keeps pages it once used.)");
         Report.Line();
         Report.Line("| L1 | L1 hit ratio | Redis round trips per 1,000 requests | factory runs per 1,000 | p50 µs | p99 µs | managed heap held, MB |");
         Report.Line("|---|---|---|---|---|---|---|");
