@@ -37,4 +37,10 @@ public sealed class AtomicLruStatistics
 
     /// <summary>Values not stored because they were larger than <see cref="AtomicLruOptions.MaxItemSizeInBytes"/>.</summary>
     public long OversizedRejections { get; init; }
+
+    /// <summary>Every figure on one line, for logs: <c>Hits=90 Misses=10 HitRatio=90.0% Count=...</c> (invariant culture).</summary>
+    /// <returns>The figures, each as <c>Name=value</c>, separated by spaces.</returns>
+    public override string ToString() => string.Create(
+        System.Globalization.CultureInfo.InvariantCulture,
+        $"Hits={Hits} Misses={Misses} HitRatio={HitRatio * 100:F1}% Count={Count} SizeInBytes={SizeInBytes} CapacityEvictions={CapacityEvictions} Expirations={Expirations} Removals={Removals} Replacements={Replacements} ClearedEntries={ClearedEntries} OversizedRejections={OversizedRejections}");
 }

@@ -358,4 +358,44 @@ public sealed class CacheTests
         Assert.Throws<ObjectDisposedException>(() => cache.SizeInBytes);
         Assert.Throws<ObjectDisposedException>(() => cache.Count);
     }
+
+    private static Task<User> LoadUserAsync(int id, CancellationToken cancellationToken)
+        => Task.FromResult(new User("user " + id, id, ["loaded"]));
+
+    [Fact]
+    public async Task GetOrAddAsync_takes_a_Task_returning_loader_and_an_async_lambda_still_binds_to_the_ValueTask_overload()
+    {
+        using var cache = Create();
+        int runs = 0;
+        User loaded = await cache.GetOrAddAsync("user:7", (key, ct) => { runs++; return LoadUserAsync(7, ct); });
+        User again = await cache.GetOrAddAsync("user:7", async (key, ct) =>
+        {
+            await Task.Yield();
+            runs++;
+            return new User("never", 0, []);
+        });
+        IAtomicLruCache asInterface = cache;
+        User third = await asInterface.GetOrAddAsync("user:7", (key, ct) => LoadUserAsync(8, ct));
+
+        Assert.Equal(1, runs);
+        Assert.Equal("user 7", loaded.Name);
+        Assert.Equal(loaded.Name, again.Name);
+        Assert.Equal(loaded.Name, third.Name);
+        Assert.Throws<ArgumentNullException>(() => { _ = cache.GetOrAddAsync("k", (Func<string, CancellationToken, Task<int>>)null!).AsTask(); });
+        Assert.Throws<ArgumentNullException>(() => { _ = cache.GetOrAddAsync<int>(null!, (_, _) => Task.FromResult(1)).AsTask(); });
+    }
+
+    [Fact]
+    public void Statistics_print_their_figures()
+    {
+        using var cache = Create();
+        cache.Set("a", 1);
+        _ = cache.TryGet("a", out int _);
+        _ = cache.TryGet("b", out int _);
+
+        string text = cache.GetStatistics().ToString();
+
+        Assert.StartsWith("Hits=1 Misses=1 HitRatio=50.0% Count=1 SizeInBytes=", text, StringComparison.Ordinal);
+        Assert.EndsWith("CapacityEvictions=0 Expirations=0 Removals=0 Replacements=0 ClearedEntries=0 OversizedRejections=0", text, StringComparison.Ordinal);
+    }
 }

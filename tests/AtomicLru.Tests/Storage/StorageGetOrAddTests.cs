@@ -249,4 +249,30 @@ public sealed class StorageGetOrAddTests
         Assert.Equal(1, stats.Hits);
         Assert.Equal(1, stats.Misses);
     }
+
+    [Fact]
+    public async Task GetOrAddAsync_takes_a_Task_returning_loader_and_an_async_lambda_still_binds_to_the_ValueTask_overload()
+    {
+        using var storage = new AtomicLruStorage<Item>(new AtomicLruOptions());
+        int runs = 0;
+        Task<Item> LoadAsync(string key, CancellationToken ct)
+        {
+            runs++;
+            return Task.FromResult(new Item(key));
+        }
+
+        Item loaded = await storage.GetOrAddAsync("k", LoadAsync);
+        Item again = await storage.GetOrAddAsync("k", async (key, ct) =>
+        {
+            await Task.Yield();
+            runs++;
+            return new Item("never");
+        });
+        IAtomicLruStorage<Item> asInterface = storage;
+
+        Assert.Same(loaded, again);
+        Assert.Same(loaded, await asInterface.GetOrAddAsync("k", LoadAsync));
+        Assert.Equal(1, runs);
+        Assert.Throws<ArgumentNullException>(() => { _ = storage.GetOrAddAsync("k", (Func<string, CancellationToken, Task<Item>>)null!).AsTask(); });
+    }
 }
