@@ -69,7 +69,10 @@ public static class AtomicLruServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(section);
-        services.Configure<AtomicLruOptions>(section);
+        // Key by key: an unknown key or a value that does not parse stops the host naming it (see AtomicLruSectionBinding).
+        services.AddSingleton(sp => new AtomicLruSectionBinding(section, sp.GetService<ILoggerFactory>()));
+        services.AddSingleton<IConfigureOptions<AtomicLruOptions>>(static sp => sp.GetRequiredService<AtomicLruSectionBinding>());
+        services.AddSingleton<IValidateOptions<AtomicLruOptions>>(static sp => sp.GetRequiredService<AtomicLruSectionBinding>());
         return services.AddAtomicLru();
     }
 

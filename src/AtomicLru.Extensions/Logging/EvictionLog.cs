@@ -10,6 +10,9 @@ namespace AtomicLru.Extensions.Logging;
 /// </summary>
 internal static partial class EvictionLog
 {
+    [LoggerMessage(EventId = 20, Level = LogLevel.Warning, Message = "The configuration section {Section} is missing or empty: AtomicLru runs with no limits (no MaxItems, no SizeLimitInBytes) and no default TTL.")]
+    internal static partial void MissingSection(ILogger logger, string section);
+
     [LoggerMessage(EventId = 10, Level = LogLevel.Debug, Message = "{Cache}: an entry left the cache ({Reason}, {Size} bytes).")]
     internal static partial void Removed(ILogger logger, string cache, RemovalReason reason, long size);
 

@@ -171,7 +171,10 @@ public sealed class HybridCacheTwoNodeTests(RedisServer server) : IClassFixture<
         Assert.Equal("C's own", await Read(c, "k", runs, produces: "C's own"));
         Assert.Equal(1, runs.Value);
 
-        Assert.Equal("C's own", await Read(A, "k", runs, produces: "A's own")); // A drops its own copy, takes C's newer one from Redis
-        Assert.Equal(1, runs.Value);
+        // A dropped its own copy: it takes C's newer one from Redis, or runs its own factory if C's write to Redis
+        // (which HybridCache does without waiting) has not landed yet; never the invalidated "v1".
+        string onA = await Read(A, "k", runs, produces: "A's own");
+        Assert.Contains(onA, new[] { "C's own", "A's own" });
+        Assert.Equal(onA == "A's own" ? 2 : 1, runs.Value);
     }
 }

@@ -1,0 +1,140 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using AtomicLru;
+using AtomicLru.Extensions.Logging;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace AtomicLru.Extensions.DependencyInjection;
+
+/// <summary>
+/// Binds <see cref="AtomicLruOptions"/> from a configuration section key by key, and turns every mistake into a
+/// start-up failure that names it: an unknown key (with the nearest valid name), or a value that does not parse
+/// (with the value and the form expected). The plain binder would ignore the first and throw an
+/// <see cref="InvalidOperationException"/> for the second. A section that does not exist binds nothing and is
+/// logged once as a Warning: the cache then has no limits.
+/// </summary>
+/// <remarks>A fixed table, not reflection, so that it works the same under trimming and native AOT.</remarks>
+internal sealed class AtomicLruSectionBinding(IConfiguration section, ILoggerFactory? loggers) : IConfigureOptions<AtomicLruOptions>, IValidateOptions<AtomicLruOptions>
+{
+    private static readonly Option[] Options =
+    [
+        new(nameof(AtomicLruOptions.SizeLimitInBytes), "a whole number of bytes, for example 104857600", (o, v) => o.SizeLimitInBytes = ParseLong(v)),
+        new(nameof(AtomicLruOptions.MaxItemSizeInBytes), "a whole number of bytes, for example 1048576", (o, v) => o.MaxItemSizeInBytes = ParseLong(v)),
+        new(nameof(AtomicLruOptions.MaxItems), "a whole number, for example 100000", (o, v) => o.MaxItems = ParseInt(v)),
+        new(nameof(AtomicLruOptions.DefaultTtl), "a time span, for example \"00:05:00\"", (o, v) => o.DefaultTtl = ParseTimeSpan(v)),
+        new(nameof(AtomicLruOptions.ExpirationScanFrequency), "a time span, for example \"00:00:01\"", (o, v) => o.ExpirationScanFrequency = ParseTimeSpan(v) ?? throw new FormatException()),
+        new(nameof(AtomicLruOptions.LogKeys), "true or false", (o, v) => o.LogKeys = bool.Parse(v)),
+    ];
+
+    private readonly List<string> _errors = [];
+    private bool _warned;
+
+    public void Configure(AtomicLruOptions options)
+    {
+        lock (_errors)
+        {
+            _errors.Clear();
+            if (!section.GetChildren().Any())
+            {
+                WarnOnce(section is IConfigurationSection { Path: var path } ? path : "the section");
+                return;
+            }
+
+            foreach (IConfigurationSection child in section.GetChildren())
+            {
+                Option? option = Options.FirstOrDefault(o => string.Equals(o.Name, child.Key, StringComparison.OrdinalIgnoreCase));
+                if (option is null)
+                {
+                    _errors.Add($"{child.Path} is not an AtomicLru option; did you mean {Nearest(child.Key)}? The options are {string.Join(", ", Options.Select(o => o.Name))}.");
+                    continue;
+                }
+
+                if (child.Value is null)
+                {
+                    _errors.Add($"{child.Path} has children; it must be {option.Expected}.");
+                    continue;
+                }
+
+                try
+                {
+                    option.Apply(options, child.Value);
+                }
+                catch (Exception exception) when (exception is FormatException or OverflowException)
+                {
+                    _errors.Add($"{child.Path} is '{child.Value}', which is not {option.Expected}.");
+                }
+            }
+        }
+    }
+
+    public ValidateOptionsResult Validate(string? name, AtomicLruOptions options)
+    {
+        lock (_errors)
+        {
+            return _errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(_errors.ToArray());
+        }
+    }
+
+    private void WarnOnce(string path)
+    {
+        if (_warned)
+        {
+            return;
+        }
+
+        _warned = true;
+        if (loggers is not null)
+        {
+            EvictionLog.MissingSection(loggers.CreateLogger("AtomicLru"), path);
+        }
+    }
+
+    /// <summary>
+    /// The option fewest edits away from <paramref name="key"/>, looking first among the names that begin with it (a
+    /// name cut short); ignoring case.
+    /// </summary>
+    private static string Nearest(string key)
+    {
+        Option[] extending = Options.Where(o => o.Name.StartsWith(key, StringComparison.OrdinalIgnoreCase)).ToArray();
+        return (extending.Length > 0 ? extending : Options).MinBy(o => Distance(o.Name.ToUpperInvariant(), key.ToUpperInvariant()))!.Name;
+    }
+
+    private static int Distance(string a, string b)
+    {
+        var previous = new int[b.Length + 1];
+        var current = new int[b.Length + 1];
+        for (int j = 0; j <= b.Length; j++)
+        {
+            previous[j] = j;
+        }
+
+        for (int i = 1; i <= a.Length; i++)
+        {
+            current[0] = i;
+            for (int j = 1; j <= b.Length; j++)
+            {
+                int substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
+                current[j] = Math.Min(substitution, Math.Min(previous[j], current[j - 1]) + 1);
+            }
+
+            (previous, current) = (current, previous);
+        }
+
+        return previous[b.Length];
+    }
+
+    private static long? ParseLong(string value)
+        => value.Length == 0 ? null : long.Parse(value, NumberStyles.Integer, CultureInfo.InvariantCulture);
+
+    private static int? ParseInt(string value)
+        => value.Length == 0 ? null : int.Parse(value, NumberStyles.Integer, CultureInfo.InvariantCulture);
+
+    private static TimeSpan? ParseTimeSpan(string value)
+        => value.Length == 0 ? null : TimeSpan.Parse(value, CultureInfo.InvariantCulture);
+
+    private sealed record Option(string Name, string Expected, Action<AtomicLruOptions, string> Apply);
+}
