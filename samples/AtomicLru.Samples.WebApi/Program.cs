@@ -3,6 +3,7 @@
 //   curl http://127.0.0.1:5080/weather/paris          (slow the first time, cached after)
 //   curl -c jar -b jar http://127.0.0.1:5080/visits   (session state, stored in our IDistributedCache)
 //   curl http://127.0.0.1:5080/reports/42             (unserializable objects in IAtomicLruStorage<T>)
+//   curl http://127.0.0.1:5080/rates/eur              (IMemoryCache.GetOrCreateAsync, one minute)
 //   curl http://127.0.0.1:5080/cache/stats            (live statistics)
 //
 // Multi-node mode: with ConnectionStrings:Redis set, AtomicLru is each instance's L1 (IMemoryCache), Redis is
@@ -86,6 +87,20 @@ else
         return Results.Ok(new { id, requests = report.CountRequest() });
     });
 
+    app.MapGet("/rates/{currency}", async (string currency, IMemoryCache memory, CancellationToken ct) =>
+    {
+        // IMemoryCache as applications use it: a computed value kept for a minute, charged its size in bytes.
+        string key = "rate:" + currency.ToUpperInvariant();
+        bool cached = memory.TryGetValue(key, out decimal rate);
+        if (!cached)
+        {
+            rate = await SlowRateAsync(currency, ct);
+            memory.Set(key, rate, new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes(1), Size = 64 });
+        }
+
+        return Results.Ok(new { currency, rate, source = cached ? "cache" : "computed" });
+    });
+
     app.MapGet("/cache/stats", (IAtomicLruCache cache, IMemoryCache memory) => Results.Ok(new
     {
         distributed = cache.GetStatistics(),
@@ -94,6 +109,12 @@ else
 }
 
 app.Run();
+
+static async Task<decimal> SlowRateAsync(string currency, CancellationToken ct)
+{
+    await Task.Delay(TimeSpan.FromMilliseconds(200), ct); // stands for a rates API
+    return 1m + (currency.ToUpperInvariant().GetHashCode(StringComparison.Ordinal) & 0xFF) / 1000m;
+}
 
 static async Task<string> SlowForecastAsync(string city, CancellationToken ct)
 {

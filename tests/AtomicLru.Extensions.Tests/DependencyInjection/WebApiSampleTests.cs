@@ -91,9 +91,18 @@ public sealed class WebApiSampleTests
 
         await client.GetAsync("/weather/oslo");
         await client.GetAsync("/weather/oslo");
+        Assert.Equal("computed", (await client.GetFromJsonAsync<JsonElement>("/rates/eur")).GetProperty("source").GetString());
+        Assert.Equal("cache", (await client.GetFromJsonAsync<JsonElement>("/rates/EUR")).GetProperty("source").GetString());
         JsonElement stats = await client.GetFromJsonAsync<JsonElement>("/cache/stats");
         Assert.True(stats.GetProperty("distributed").GetProperty("hits").GetInt64() >= 1);
         Assert.True(stats.GetProperty("distributed").GetProperty("count").GetInt32() >= 1);
+        JsonElement memory = stats.GetProperty("memory");
+        Assert.Equal(1, memory.GetProperty("totalHits").GetInt64());
+        Assert.Equal(1, memory.GetProperty("currentEntryCount").GetInt64());
+        Assert.Equal(64, memory.GetProperty("currentEstimatedSize").GetInt64());
+
+        _time.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal("computed", (await client.GetFromJsonAsync<JsonElement>("/rates/eur")).GetProperty("source").GetString());
     }
 
     [Fact]
