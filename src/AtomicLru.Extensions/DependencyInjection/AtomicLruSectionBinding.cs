@@ -38,13 +38,14 @@ internal sealed class AtomicLruSectionBinding(IConfiguration section, ILoggerFac
         lock (_errors)
         {
             _errors.Clear();
-            if (!section.GetChildren().Any())
+            IConfigurationSection[] children = [.. section.GetChildren()];
+            if (children.Length == 0)
             {
                 WarnOnce(section is IConfigurationSection { Path: var path } ? path : "the section");
                 return;
             }
 
-            foreach (IConfigurationSection child in section.GetChildren())
+            foreach (IConfigurationSection child in children)
             {
                 Option? option = Options.FirstOrDefault(o => string.Equals(o.Name, child.Key, StringComparison.OrdinalIgnoreCase));
                 if (option is null)

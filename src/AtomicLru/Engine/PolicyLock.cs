@@ -5,8 +5,9 @@ using System.Threading;
 namespace AtomicLru.Engine;
 
 /// <summary>
-/// The engine's policy lock (taken through <see cref="PolicyState"/>): a word that lives inside <see cref="PolicyLine"/>, beside the fields every write
-/// changes, so that taking the lock brings those fields to the writer's core in the same cache-line transfer.
+/// The engine's policy lock (taken through <see cref="PolicyState"/>): a word that lives inside
+/// <see cref="PolicyLine"/>, beside the fields every write changes, so that taking the lock brings those fields to
+/// the writer's core in the same cache-line transfer.
 /// A <see cref="Lock"/> keeps its word in an object of its own: with two threads writing by turns, that was
 /// one more line crossing between the cores on every write (docs/decisions/0005-policy-lock-on-the-write-line.md).
 /// </summary>
