@@ -54,4 +54,19 @@ if [ "$soak" -ne 0 ]; then
   echo "soak: failed (exit $soak)" >&2
   [ "$status" -ne 0 ] || status=$soak
 fi
+# The failed tests again, last, with the first lines of their messages: a CI log shows only its tail.
+if [ "$failed" -gt 0 ]; then
+  echo "failed tests:"
+  python3 - "$results" <<'PY' || grep -ho 'testName="[^"]*" [^>]*outcome="Failed"' "$results"/*.trx
+import glob, sys, xml.etree.ElementTree as tree
+ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
+for path in glob.glob(sys.argv[1] + "/*.trx"):
+    for result in tree.parse(path).getroot().iterfind(".//t:UnitTestResult[@outcome='Failed']", ns):
+        print("  " + result.get("testName", "?"))
+        message = result.findtext(".//t:ErrorInfo/t:Message", "", ns).strip().splitlines()
+        stack = result.findtext(".//t:ErrorInfo/t:StackTrace", "", ns).strip().splitlines()
+        for line in message[:8] + stack[:6]:
+            print("    " + line.strip())
+PY
+fi
 exit "$status"

@@ -74,7 +74,7 @@ public sealed class HybridCacheTwoNodeTests(RedisServer server) : IClassFixture<
         var runsB = new StrongBox<int>();
         Assert.Equal("v1", await Read(A, "k", runsA, produces: "v1"));
         Assert.Equal(1, runsA.Value);
-        Assert.True(await Redis.KeyExistsAsync(_prefix + "k"));
+        await server.UntilStoredAsync(_prefix + "k");
 
         Assert.Equal("v1", await Read(B, "k", runsB));
         Assert.Equal(0, runsB.Value);
@@ -90,11 +90,13 @@ public sealed class HybridCacheTwoNodeTests(RedisServer server) : IClassFixture<
     {
         var runs = new StrongBox<int>();
         Assert.Equal("v1", await Read(A, "k", runs, produces: "v1"));
+        await server.UntilStoredAsync(_prefix + "k");
         Assert.Equal("v1", await Read(B, "k", runs));
 
         await Hybrid(A).RemoveAsync("k");
         Assert.False(await Redis.KeyExistsAsync(_prefix + "k"));
         Assert.Equal("fresh", await Read(A, "k", runs, produces: "fresh")); // A itself sees the removal at once
+        await server.UntilStoredAsync(_prefix + "k");
         Assert.True(await Redis.KeyDeleteAsync(_prefix + "k")); // and B must not learn "fresh" from Redis
 
         _time.Advance(LocalExpiration - TimeSpan.FromTicks(1));
@@ -108,6 +110,7 @@ public sealed class HybridCacheTwoNodeTests(RedisServer server) : IClassFixture<
     {
         var runs = new StrongBox<int>();
         Assert.Equal("v1", await Read(A, "k", runs, produces: "v1"));
+        await server.UntilStoredAsync(_prefix + "k");
         Assert.Equal("v1", await Read(B, "k", runs));
 
         await Hybrid(A).SetAsync("k", "v2");
@@ -156,6 +159,7 @@ public sealed class HybridCacheTwoNodeTests(RedisServer server) : IClassFixture<
         var runs = new StrongBox<int>();
         string[] tags = ["catalog"];
         Assert.Equal("v1", await Hybrid(A).GetOrCreateAsync("k", ct => ValueTask.FromResult("v1"), tags: tags));
+        await server.UntilStoredAsync(_prefix + "k");
         Assert.Equal("v1", await Read(B, "k", runs));
 
         await Hybrid(A).RemoveByTagAsync("catalog");

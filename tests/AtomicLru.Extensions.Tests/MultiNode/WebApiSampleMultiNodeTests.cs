@@ -58,6 +58,7 @@ public sealed class WebApiSampleMultiNodeTests(RedisServer server) : IClassFixtu
         HttpClient clientB = b.CreateClient();
 
         Assert.Equal("product 101 (loaded by A)", await NameOf(clientA, 101));
+        await server.UntilStoredAsync("atomiclru-sample:product:101");
         Assert.Equal("product 101 (loaded by A)", await NameOf(clientB, 101)); // from Redis: B's database was not asked
         await Rename(clientA, 101, "teapot");
         Assert.Equal("teapot", await NameOf(clientA, 101));

@@ -29,6 +29,26 @@ public sealed class RedisServer : IAsyncLifetime
     /// <summary>A key prefix no other test of this server uses.</summary>
     public static string NewPrefix() => "t" + Guid.NewGuid().ToString("N")[..12] + ":";
 
+    /// <summary>
+    /// Waits until <paramref name="key"/> exists. HybridCache's <c>GetOrCreateAsync</c> returns a value its factory made
+    /// before its write to Redis lands (its <c>SetAsync</c> waits for the write): a test that reads the value on another
+    /// node, or deletes it from Redis, waits for the write first. Fails after 10 s.
+    /// </summary>
+    public async Task UntilStoredAsync(string key)
+    {
+        IDatabase database = Connection.GetDatabase();
+        var watch = Stopwatch.StartNew();
+        while (!await database.KeyExistsAsync(key))
+        {
+            if (watch.Elapsed > TimeSpan.FromSeconds(10))
+            {
+                throw new TimeoutException($"'{key}' was not written to Redis within 10 s.");
+            }
+
+            await Task.Delay(1); // waits for a write in flight, not for an expiry
+        }
+    }
+
     /// <inheritdoc />
     public async Task InitializeAsync()
     {
