@@ -44,11 +44,12 @@ public sealed partial class AtomicLruMemoryCache : IMemoryCache
     // tokens: then it holds the MemoryCacheEntry, which carries them (see Commit). A caller's value is never a
     // MemoryCacheEntry there, so a read tells the two apart by type.
     private readonly LruEngine<object, object?> _engine;
-    private readonly AtomicLruOptions _options;
+    private volatile AtomicLruOptions _options; // replaced whole by Reconfigure: a call reads one version
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Action<Exception, MemoryCacheEntry> _onCallbackFailed;
     private readonly Action<MemoryCacheEntry> _onTokenFired;
+    private readonly LoggingRemovalListener<object, object?> _removalLog;
 
     /// <summary>A <see cref="MemoryCacheEntry"/> object on a 64-bit runtime, charged to an entry that keeps one (one with callbacks or tokens); checked by a test that measures allocations.</summary>
     internal const int EntryObjectBytes = 120;
@@ -60,6 +61,15 @@ public sealed partial class AtomicLruMemoryCache : IMemoryCache
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range (the message names it).</exception>
     public AtomicLruMemoryCache(AtomicLruOptions options, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null)
+        : this(options, timeProvider, loggerFactory, nameof(AtomicLruMemoryCache))
+    {
+    }
+
+    /// <param name="options">The limits and expiry settings.</param>
+    /// <param name="timeProvider">Where time comes from; null for <see cref="TimeProvider.System"/>.</param>
+    /// <param name="loggerFactory">Where removals and failures of post-eviction callbacks are logged; null for nowhere.</param>
+    /// <param name="cacheName">What the log messages call this cache (a named cache's name).</param>
+    internal AtomicLruMemoryCache(AtomicLruOptions options, TimeProvider? timeProvider, ILoggerFactory? loggerFactory, string cacheName)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
@@ -73,14 +83,29 @@ public sealed partial class AtomicLruMemoryCache : IMemoryCache
             _time,
             _options.ExpirationScanFrequency,
             comparer: null,
-            new LoggingRemovalListener<object, object?>(
+            _removalLog = new LoggingRemovalListener<object, object?>(
                 _logger,
-                nameof(AtomicLruMemoryCache),
+                cacheName,
                 _options.LogKeys,
                 then: (value, reason) => (value as MemoryCacheEntry)?.OnEvicted(ToEvictionReason(reason), _onCallbackFailed)),
             _options.EffectiveMaxItemSizeInBytes,
             ownerName: typeof(AtomicLruMemoryCache).FullName);
         _onTokenFired = entry => _engine.RemoveIfSame(entry.Key, entry, RemovalReason.TokenExpired);
+    }
+
+    /// <summary>
+    /// Applies new options to the running cache: smaller limits evict the least recently used entries before this
+    /// returns; <see cref="AtomicLruOptions.DefaultTtl"/> and <see cref="AtomicLruOptions.MaxItemSizeInBytes"/> apply to
+    /// entries written from now on. The dependency injection provider calls this when its options are reloaded.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range; nothing changed.</exception>
+    internal void Reconfigure(AtomicLruOptions options)
+    {
+        options.Validate();
+        AtomicLruOptions copy = options.Clone();
+        _engine.Reconfigure(copy.MaxItems, copy.SizeLimitInBytes, copy.EffectiveMaxItemSizeInBytes, copy.ExpirationScanFrequency);
+        _removalLog.LogKeys = copy.LogKeys;
+        _options = copy;
     }
 
     /// <summary>The engine, for tests that check its invariants.</summary>

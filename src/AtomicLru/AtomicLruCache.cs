@@ -30,7 +30,7 @@ public class AtomicLruCache : IAtomicLruCache
     [ThreadStatic]
     private static ArrayBufferWriter<byte>? t_writer;
 
-    private readonly AtomicLruOptions _options;
+    private volatile AtomicLruOptions _options; // replaced whole by Reconfigure: a call reads one version
     private readonly IAtomicLruSerializer _serializer;
     private readonly LruEngine<string, byte[]> _engine;
     private readonly SingleFlight<string, byte[]> _flights = new(StringComparer.Ordinal);
@@ -235,8 +235,22 @@ public class AtomicLruCache : IAtomicLruCache
     /// <summary>The stored payload (shared: never to be written to), counting a hit or a miss; null on a miss.</summary>
     internal byte[]? TryGetPayload(string key) => _engine.TryGet(key, out byte[]? payload) ? payload : null;
 
-    /// <summary>The options this cache was built with (a copy).</summary>
+    /// <summary>The options in effect (a copy: the ones this cache was built with, or the last <see cref="Reconfigure"/>'s).</summary>
     internal AtomicLruOptions Options => _options;
+
+    /// <summary>
+    /// Applies new options to the running cache: smaller limits evict the least recently used entries before this
+    /// returns; <see cref="AtomicLruOptions.DefaultTtl"/> and <see cref="AtomicLruOptions.MaxItemSizeInBytes"/> apply to
+    /// entries written from now on. The dependency injection provider calls this when its options are reloaded.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range; nothing changed.</exception>
+    internal void Reconfigure(AtomicLruOptions options)
+    {
+        options.Validate();
+        AtomicLruOptions copy = options.Clone();
+        _engine.Reconfigure(copy.MaxItems, copy.SizeLimitInBytes, copy.EffectiveMaxItemSizeInBytes, copy.ExpirationScanFrequency);
+        _options = copy;
+    }
 
     /// <summary>Makes the key the most recent and slides its expiry, counting neither a hit nor a miss; false if absent.</summary>
     internal bool Refresh(string key) => _engine.Refresh(key);

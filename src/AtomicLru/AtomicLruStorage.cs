@@ -21,7 +21,7 @@ namespace AtomicLru;
 /// </example>
 public class AtomicLruStorage<T> : IAtomicLruStorage<T>
 {
-    private readonly AtomicLruOptions _options;
+    private volatile AtomicLruOptions _options; // replaced whole by Reconfigure: a call reads one version
     private readonly LruEngine<string, T> _engine;
     private readonly SingleFlight<string, T> _flights = new(StringComparer.Ordinal);
 
@@ -56,6 +56,20 @@ public class AtomicLruStorage<T> : IAtomicLruStorage<T>
     }
 
     internal LruEngine<string, T> Engine => _engine;
+
+    /// <summary>
+    /// Applies new options to the running storage: a smaller <see cref="AtomicLruOptions.MaxItems"/> evicts the least
+    /// recently used entries before this returns; <see cref="AtomicLruOptions.DefaultTtl"/> applies to entries written
+    /// from now on. The dependency injection provider calls this when its options are reloaded.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range; nothing changed.</exception>
+    internal void Reconfigure(AtomicLruOptions options)
+    {
+        options.Validate();
+        AtomicLruOptions copy = options.Clone();
+        _engine.Reconfigure(copy.MaxItems, maxSize: null, maxItemSize: null, copy.ExpirationScanFrequency);
+        _options = copy;
+    }
 
     /// <inheritdoc />
     public bool TryGet(string key, [MaybeNullWhen(false)] out T value)

@@ -1,11 +1,18 @@
 using System;
+using System.Collections.Generic;
+using System.Linq;
 using AtomicLru;
 using Microsoft.Extensions.Options;
 
 namespace AtomicLru.Extensions.DependencyInjection;
 
-/// <summary>Checks <see cref="AtomicLruOptions"/> at start-up (with <c>ValidateOnStart</c>), naming the key and value at fault.</summary>
-internal sealed class AtomicLruOptionsValidator : IValidateOptions<AtomicLruOptions>
+/// <summary>
+/// Checks <see cref="AtomicLruOptions"/> at start-up (with <c>ValidateOnStart</c>) and on every reload, naming the key
+/// and value at fault: by the path of the configuration section the options were bound from (for example
+/// <c>AtomicLru:Caches:sessions:MaxItems</c>), else <c>AtomicLru:MaxItems</c> for the unnamed cache and
+/// <c>AtomicLru['sessions']:MaxItems</c> for a named one configured in code.
+/// </summary>
+internal sealed class AtomicLruOptionsValidator(IEnumerable<AtomicLruSectionBinding> sections) : IValidateOptions<AtomicLruOptions>
 {
     public ValidateOptionsResult Validate(string? name, AtomicLruOptions options)
     {
@@ -16,7 +23,11 @@ internal sealed class AtomicLruOptionsValidator : IValidateOptions<AtomicLruOpti
         }
         catch (ArgumentOutOfRangeException exception)
         {
-            return ValidateOptionsResult.Fail($"AtomicLru:{exception.ParamName}: {exception.Message}");
+            return ValidateOptionsResult.Fail($"{Prefix(name ?? Options.DefaultName)}:{exception.ParamName}: {exception.Message}");
         }
     }
+
+    private string Prefix(string name)
+        => sections.LastOrDefault(s => s.Name == name)?.Path
+            ?? (name == Options.DefaultName ? "AtomicLru" : $"AtomicLru['{name}']");
 }

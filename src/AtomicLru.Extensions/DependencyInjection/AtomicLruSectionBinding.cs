@@ -2,6 +2,8 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using System.Runtime.CompilerServices;
+using System.Threading;
 using AtomicLru;
 using AtomicLru.Extensions.Logging;
 using Microsoft.Extensions.Configuration;
@@ -15,10 +17,12 @@ namespace AtomicLru.Extensions.DependencyInjection;
 /// start-up failure that names it: an unknown key (with the nearest valid name), or a value that does not parse
 /// (with the value and the form expected). The plain binder would ignore the first and throw an
 /// <see cref="InvalidOperationException"/> for the second. A section that does not exist binds nothing and is
-/// logged once as a Warning: the cache then has no limits.
+/// logged once as a Warning: the cache then has no limits. It binds the options named <paramref name="boundName"/> only
+/// (<see cref="Microsoft.Extensions.Options.Options.DefaultName"/> for the unnamed cache), each time they are built:
+/// at start and on every reload of the section.
 /// </summary>
 /// <remarks>A fixed table, not reflection, so that it works the same under trimming and native AOT.</remarks>
-internal sealed class AtomicLruSectionBinding(IConfiguration section, ILoggerFactory? loggers) : IConfigureOptions<AtomicLruOptions>, IValidateOptions<AtomicLruOptions>
+internal sealed class AtomicLruSectionBinding(string boundName, IConfiguration section, ILoggerFactory? loggers) : IConfigureNamedOptions<AtomicLruOptions>, IValidateOptions<AtomicLruOptions>
 {
     private static readonly Option[] Options =
     [
@@ -30,67 +34,88 @@ internal sealed class AtomicLruSectionBinding(IConfiguration section, ILoggerFac
         new(nameof(AtomicLruOptions.LogKeys), "true or false", (o, v) => o.LogKeys = bool.Parse(v)),
     ];
 
-    private readonly List<string> _errors = [];
-    private bool _warned;
+    /// <summary>The child that holds named caches' sections (<c>AtomicLru:Caches:sessions</c>): not an option, never an error.</summary>
+    internal const string NamedCachesKey = "Caches";
 
-    public void Configure(AtomicLruOptions options)
+    /// <summary>The mistakes found while binding each options instance, for <see cref="Validate"/> to report.</summary>
+    private readonly ConditionalWeakTable<AtomicLruOptions, List<string>> _errors = [];
+    private int _warned;
+
+    /// <summary>The name of the options this binds.</summary>
+    internal string Name => boundName;
+
+    /// <summary>The section's path, as error messages name its keys (for example <c>AtomicLru</c>).</summary>
+    internal string Path => section is IConfigurationSection { Path: var path } ? path : "the configuration root";
+
+    public void Configure(AtomicLruOptions options) => Configure(Microsoft.Extensions.Options.Options.DefaultName, options);
+
+    public void Configure(string? name, AtomicLruOptions options)
     {
-        lock (_errors)
+        if (!IsMine(name))
         {
-            _errors.Clear();
-            IConfigurationSection[] children = [.. section.GetChildren()];
-            if (children.Length == 0)
+            return;
+        }
+
+        var errors = new List<string>();
+        _errors.AddOrUpdate(options, errors);
+        // The named caches' sections (AtomicLru:Caches:sessions) are bound by their own registrations.
+        IConfigurationSection[] children = [.. section.GetChildren().Where(c => !string.Equals(c.Key, NamedCachesKey, StringComparison.OrdinalIgnoreCase))];
+        if (children.Length == 0)
+        {
+            WarnOnce(Path);
+            return;
+        }
+
+        foreach (IConfigurationSection child in children)
+        {
+            Option? option = Options.FirstOrDefault(o => string.Equals(o.Name, child.Key, StringComparison.OrdinalIgnoreCase));
+            if (option is null)
             {
-                WarnOnce(section is IConfigurationSection { Path: var path } ? path : "the section");
-                return;
+                errors.Add($"{child.Path} is not an AtomicLru option; did you mean {Nearest(child.Key)}? The options are {string.Join(", ", Options.Select(o => o.Name))}.");
+                continue;
             }
 
-            foreach (IConfigurationSection child in children)
+            if (child.Value is null)
             {
-                Option? option = Options.FirstOrDefault(o => string.Equals(o.Name, child.Key, StringComparison.OrdinalIgnoreCase));
-                if (option is null)
-                {
-                    _errors.Add($"{child.Path} is not an AtomicLru option; did you mean {Nearest(child.Key)}? The options are {string.Join(", ", Options.Select(o => o.Name))}.");
-                    continue;
-                }
+                errors.Add($"{child.Path} has children; it must be {option.Expected}.");
+                continue;
+            }
 
-                if (child.Value is null)
-                {
-                    _errors.Add($"{child.Path} has children; it must be {option.Expected}.");
-                    continue;
-                }
-
-                try
-                {
-                    option.Apply(options, child.Value);
-                }
-                catch (Exception exception) when (exception is FormatException or OverflowException)
-                {
-                    _errors.Add($"{child.Path} is '{child.Value}', which is not {option.Expected}.");
-                }
+            try
+            {
+                option.Apply(options, child.Value);
+            }
+            catch (Exception exception) when (exception is FormatException or OverflowException)
+            {
+                errors.Add($"{child.Path} is '{child.Value}', which is not {option.Expected}.");
             }
         }
     }
 
     public ValidateOptionsResult Validate(string? name, AtomicLruOptions options)
     {
-        lock (_errors)
+        if (!IsMine(name))
         {
-            return _errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(_errors.ToArray());
+            return ValidateOptionsResult.Skip;
         }
+
+        return _errors.TryGetValue(options, out List<string>? errors) && errors.Count > 0
+            ? ValidateOptionsResult.Fail(errors)
+            : ValidateOptionsResult.Success;
     }
+
+    private bool IsMine(string? optionsName) => (optionsName ?? Microsoft.Extensions.Options.Options.DefaultName) == boundName;
 
     private void WarnOnce(string path)
     {
-        if (_warned)
+        if (Interlocked.Exchange(ref _warned, 1) != 0)
         {
             return;
         }
 
-        _warned = true;
         if (loggers is not null)
         {
-            EvictionLog.MissingSection(loggers.CreateLogger("AtomicLru"), path);
+            AtomicLruLog.MissingSection(loggers.CreateLogger("AtomicLru"), path);
         }
     }
 

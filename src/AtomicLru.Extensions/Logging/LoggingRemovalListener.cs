@@ -7,18 +7,27 @@ namespace AtomicLru.Extensions.Logging;
 /// <summary>
 /// Logs every removal from a cache (an oversized value at Warning, anything else at Debug), then hands it to
 /// <paramref name="then"/> if there is one. The size logged is <paramref name="sizeOf"/> of the value, or what the
-/// entry was charged when that is null.
+/// entry was charged when that is null. <see cref="LogKeys"/> may change while the cache runs (options reloaded).
 /// </summary>
 internal sealed class LoggingRemovalListener<TKey, TValue>(
     ILogger logger, string cache, bool logKeys, Func<TValue, long>? sizeOf = null, Action<TValue, RemovalReason>? then = null)
     : IRemovalListener<TKey, TValue>
     where TKey : notnull
 {
+    private volatile bool _logKeys = logKeys;
+
+    /// <summary>Whether the messages name the key (<see cref="AtomicLruOptions.LogKeys"/>).</summary>
+    internal bool LogKeys
+    {
+        get => _logKeys;
+        set => _logKeys = value;
+    }
+
     public void OnRemoved(TKey key, TValue value, long size, RemovalReason reason)
     {
         if (logger.IsEnabled(reason == RemovalReason.Oversized ? LogLevel.Warning : LogLevel.Debug))
         {
-            EvictionLog.Log(logger, cache, logKeys, key, reason, sizeOf is null ? size : sizeOf(value));
+            AtomicLruLog.Log(logger, cache, _logKeys, key, reason, sizeOf is null ? size : sizeOf(value));
         }
 
         then?.Invoke(value, reason);

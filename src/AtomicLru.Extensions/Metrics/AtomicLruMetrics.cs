@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Threading;
 using AtomicLru.Engine;
@@ -11,7 +12,9 @@ namespace AtomicLru.Extensions.Metrics;
 /// the caches' own counters when a listener collects, so the hot paths pay nothing for metrics.
 /// </summary>
 /// <remarks>
-/// Instruments, each tagged <c>cache.name</c> (<c>AtomicLruMemoryCache</c>, <c>AtomicLruCache</c>):
+/// Instruments, each tagged <c>cache.name</c> (a named cache's name; for the unnamed caches, the face:
+/// <c>AtomicLruMemoryCache</c>, <c>AtomicLruCache</c>) and <c>cache.face</c> (the face, which tells a named cache's
+/// <c>IMemoryCache</c> from its serialized cache):
 /// <c>dotnet.cache.requests</c> (counter, tag <c>cache.request.type</c> = <c>hit</c> | <c>miss</c>),
 /// <c>dotnet.cache.evictions</c> (counter, tag <c>cache.eviction.reason</c> = <c>capacity</c> | <c>expired</c> |
 /// <c>removed</c> | <c>replaced</c> | <c>cleared</c> | <c>oversized</c>), <c>dotnet.cache.entries</c> and
@@ -24,7 +27,7 @@ internal sealed class AtomicLruMetrics
 
     private readonly Lock _gate = new();
     private readonly bool _enabled;
-    private readonly List<(KeyValuePair<string, object?> Name, Func<EngineCounters> Read)> _caches = [];
+    private readonly List<(TagList Tags, Func<EngineCounters> Read)> _caches = [];
 
     /// <param name="meterFactory">Makes the meter; null for no metrics (then <see cref="Observe"/> does nothing).</param>
     internal AtomicLruMetrics(IMeterFactory? meterFactory)
@@ -42,8 +45,8 @@ internal sealed class AtomicLruMetrics
         meter.CreateObservableUpDownCounter("dotnet.cache.estimated_size", () => ObserveEach(c => c.Size), "By", "Bytes charged against the size limit.");
     }
 
-    /// <summary>Adds a cache to every instrument under <paramref name="cacheName"/>.</summary>
-    internal void Observe(string cacheName, Func<EngineCounters> read)
+    /// <summary>Adds a cache to every instrument, tagged <paramref name="cacheName"/> and <paramref name="face"/>.</summary>
+    internal void Observe(string cacheName, string face, Func<EngineCounters> read)
     {
         if (!_enabled)
         {
@@ -52,16 +55,16 @@ internal sealed class AtomicLruMetrics
 
         lock (_gate)
         {
-            _caches.Add((new KeyValuePair<string, object?>("cache.name", cacheName), read));
+            _caches.Add((new TagList { { "cache.name", cacheName }, { "cache.face", face } }, read));
         }
     }
 
     private List<Measurement<long>> ObserveEach(Func<EngineCounters, long> value)
     {
         var measurements = new List<Measurement<long>>();
-        foreach (var (name, read) in Snapshot())
+        foreach (var (tags, read) in Snapshot())
         {
-            measurements.Add(new Measurement<long>(value(read()), name));
+            measurements.Add(new Measurement<long>(value(read()), tags));
         }
 
         return measurements;
@@ -70,11 +73,11 @@ internal sealed class AtomicLruMetrics
     private List<Measurement<long>> ObserveRequests()
     {
         var measurements = new List<Measurement<long>>();
-        foreach (var (name, read) in Snapshot())
+        foreach (var (tags, read) in Snapshot())
         {
             EngineCounters counters = read();
-            measurements.Add(new Measurement<long>(counters.Hits, name, new("cache.request.type", "hit")));
-            measurements.Add(new Measurement<long>(counters.Misses, name, new("cache.request.type", "miss")));
+            measurements.Add(With(counters.Hits, tags, "cache.request.type", "hit"));
+            measurements.Add(With(counters.Misses, tags, "cache.request.type", "miss"));
         }
 
         return measurements;
@@ -83,24 +86,31 @@ internal sealed class AtomicLruMetrics
     private List<Measurement<long>> ObserveEvictions()
     {
         var measurements = new List<Measurement<long>>();
-        foreach (var (name, read) in Snapshot())
+        foreach (var (tags, read) in Snapshot())
         {
             EngineCounters c = read();
-            measurements.Add(Eviction(c.CapacityEvictions, name, "capacity"));
-            measurements.Add(Eviction(c.Expirations, name, "expired"));
-            measurements.Add(Eviction(c.Removals, name, "removed"));
-            measurements.Add(Eviction(c.Replacements, name, "replaced"));
-            measurements.Add(Eviction(c.ClearedEntries, name, "cleared"));
-            measurements.Add(Eviction(c.OversizedRejections, name, "oversized"));
+            measurements.Add(With(c.CapacityEvictions, tags, EvictionReason, "capacity"));
+            measurements.Add(With(c.Expirations, tags, EvictionReason, "expired"));
+            measurements.Add(With(c.Removals, tags, EvictionReason, "removed"));
+            measurements.Add(With(c.Replacements, tags, EvictionReason, "replaced"));
+            measurements.Add(With(c.ClearedEntries, tags, EvictionReason, "cleared"));
+            measurements.Add(With(c.OversizedRejections, tags, EvictionReason, "oversized"));
         }
 
         return measurements;
     }
 
-    private static Measurement<long> Eviction(long value, KeyValuePair<string, object?> name, string reason)
-        => new(value, name, new("cache.eviction.reason", reason));
+    private const string EvictionReason = "cache.eviction.reason";
 
-    private (KeyValuePair<string, object?> Name, Func<EngineCounters> Read)[] Snapshot()
+    /// <summary>A measurement with the cache's tags and one more.</summary>
+    private static Measurement<long> With(long value, TagList cacheTags, string key, string tagValue)
+    {
+        TagList tags = cacheTags; // a copy: TagList is a struct
+        tags.Add(key, tagValue);
+        return new Measurement<long>(value, tags);
+    }
+
+    private (TagList Tags, Func<EngineCounters> Read)[] Snapshot()
     {
         lock (_gate)
         {

@@ -46,8 +46,10 @@ internal sealed partial class LruEngine<TKey, TValue>
             Assert(pinned == _policy.PinnedCount, $"{pinned} pinned nodes, the engine counts {_policy.PinnedCount}");
             Assert(pinnedSize == _policy.PinnedSize, $"pinned nodes' sizes add up to {pinnedSize}, the engine counts {_policy.PinnedSize}");
             Assert(size == _policy.Size, $"node sizes add up to {size}, the engine counts {_policy.Size}");
-            Assert(_recency.Count <= _maxItems, $"{_recency.Count} entries exceed MaxItems {_maxItems}");
-            Assert(_policy.Size <= _maxSize, $"{_policy.Size} exceeds the size limit {_maxSize}");
+            // Over a limit only when every entry held is pinned: a Reconfigure below the pinned entries keeps them.
+            bool allPinned = _recency.Count == _policy.PinnedCount;
+            Assert(_recency.Count <= _maxItems || allPinned, $"{_recency.Count} entries exceed MaxItems {_maxItems}");
+            Assert(_policy.Size <= _maxSize || allPinned, $"{_policy.Size} exceeds the size limit {_maxSize}");
         }
         finally
         {

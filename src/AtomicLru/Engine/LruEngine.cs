@@ -111,16 +111,17 @@ internal sealed partial class LruEngine<TKey, TValue> : IDisposable
     private readonly Action<Node<TKey, TValue>> _replayRead;
     private readonly Action<Node<TKey, TValue>> _replayReadUnderContention;
     private readonly Action<TimedNode<TKey, TValue>> _expire;
-    private readonly long _maxItems;
-    private readonly long _maxSize;
+    // The limits: written under the lock (by the constructor and Reconfigure) and read only under it.
+    private long _maxItems;
+    private long _maxSize;
 
     /// <summary>
     /// The largest entry whose eviction may leave its node reachable from the recency log until the log's next
     /// sweep (see <see cref="RecencyLog{TKey,TValue}"/>): 1 KB, or a 64th of the size limit if that is less. At most
     /// seven such entries wait, so they hold at most a ninth of the limit beyond it, and at most 7 KB.
     /// </summary>
-    private readonly long _sweepLaterMaxSize;
-    private readonly long _maxItemSize;
+    private long _sweepLaterMaxSize;
+    private long _maxItemSize;
     private readonly string _ownerName;
     private ITimer? _timer;
     private volatile bool _disposed;
@@ -152,10 +153,7 @@ internal sealed partial class LruEngine<TKey, TValue> : IDisposable
         string? ownerName = null)
     {
         _ownerName = ownerName ?? GetType().Name;
-        _maxItems = Math.Min(maxItems ?? long.MaxValue, RecencyLog<TKey, TValue>.MaxCapacity - 1); // the log's room, with a slot to spare for a move
-        _maxSize = maxSize ?? long.MaxValue;
-        _sweepLaterMaxSize = Math.Min(1024, _maxSize / 64);
-        _maxItemSize = Math.Min(Math.Min(maxItemSize ?? _maxSize, _maxSize), Node<TKey, TValue>.MaxSize - 1);
+        SetLimits(maxItems, maxSize, maxItemSize);
         _clock = new EngineClock(timeProvider);
         _table = new NodeTable<TKey, TValue>(comparer);
         _recency = new RecencyLog<TKey, TValue>(_policy);
@@ -168,6 +166,57 @@ internal sealed partial class LruEngine<TKey, TValue> : IDisposable
     }
 
     internal EngineClock Clock => _clock;
+
+    /// <summary>
+    /// Changes the limits and the reclaim period of a running engine. Before it returns, the least recently used
+    /// entries (never pinned ones) are evicted, as <see cref="RemovalReason.Capacity"/>, until what is held fits
+    /// the new limits; entries that fit stay. Entries already held that are bigger than a smaller
+    /// <paramref name="maxItemSize"/> stay too: the per-entry limit decides what a write stores, not what stays.
+    /// If pinned entries alone exceed a limit they stay, and writes that would add are refused until they go.
+    /// Does nothing after disposal.
+    /// </summary>
+    internal void Reconfigure(int? maxItems, long? maxSize, long? maxItemSize, TimeSpan expirationScanFrequency)
+    {
+        _policy.Enter();
+        try
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            MaintainLocked();
+            SetLimits(maxItems, maxSize, maxItemSize);
+            long skipped = 0;
+            while ((_recency.Count > _maxItems || _policy.Size > _maxSize) && _recency.Count > _policy.PinnedCount && skipped <= _policy.PinnedCount)
+            {
+                Node<TKey, TValue> victim = _recency.Last!;
+                if (victim.Pinned)
+                {
+                    _recency.MoveToFirst(victim); // out of the way, as a write that makes room does
+                    skipped++;
+                    continue;
+                }
+
+                RemoveLocked(victim, RemovalReason.Capacity);
+            }
+
+            _timer?.Change(expirationScanFrequency, expirationScanFrequency);
+        }
+        finally
+        {
+            ExitAndNotify();
+        }
+    }
+
+    /// <summary>Sets the limits; under the lock, or in the constructor.</summary>
+    private void SetLimits(int? maxItems, long? maxSize, long? maxItemSize)
+    {
+        _maxItems = Math.Min(maxItems ?? long.MaxValue, RecencyLog<TKey, TValue>.MaxCapacity - 1); // the log's room, with a slot to spare for a move
+        _maxSize = maxSize ?? long.MaxValue;
+        _sweepLaterMaxSize = Math.Min(1024, _maxSize / 64);
+        _maxItemSize = Math.Min(Math.Min(maxItemSize ?? _maxSize, _maxSize), Node<TKey, TValue>.MaxSize - 1);
+    }
 
     /// <summary>The hash table, for tests that play a lock-free reader step by step.</summary>
     internal NodeTable<TKey, TValue> Table => _table;
