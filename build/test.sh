@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Builds the whole solution (warnings are errors) and runs every test project.
+# Builds the whole solution (warnings are errors), runs every test project, a short soak, and the package test
+# (build/package-test.sh: pack, consume from a fresh app, publish native AOT).
 # This is the README's test command and what CI runs (.ci/run). It needs the .NET SDK that global.json
 # names and redis-server, which it installs from Debian's packages when missing (the Redis tests start their
-# own servers on free loopback ports; without the server they fail, never skip). NuGet packages restore from
-# the configured feed.
+# own servers on free loopback ports; without the server they fail, never skip), and clang with zlib for the native
+# AOT publish, which build/package-test.sh installs the same way. NuGet packages restore from the configured feed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -54,6 +55,14 @@ if [ "$soak" -ne 0 ]; then
   echo "soak: failed (exit $soak)" >&2
   [ "$status" -ne 0 ] || status=$soak
 fi
+# The packages as a user gets them: packed, consumed by a fresh app from the template, and published native AOT.
+package=0
+bash build/package-test.sh || package=$?
+if [ "$package" -ne 0 ]; then
+  echo "package test: failed (exit $package)" >&2
+  [ "$status" -ne 0 ] || status=$package
+fi
+
 # The failed tests again, last, with the first lines of their messages: a CI log shows only its tail.
 if [ "$failed" -gt 0 ]; then
   echo "failed tests:"

@@ -98,8 +98,11 @@ public sealed class AtomicLruDistributedCache : IBufferDistributedCache
         Store(key, value.AsSpan().ToArray(), options);
     }
 
+    // RS0026 (two overloads with optional parameters): the signatures are IDistributedCache's and IBufferDistributedCache's.
+#pragma warning disable RS0026
     /// <inheritdoc />
     public Task SetAsync(string key, byte[] value, DistributedCacheEntryOptions options, CancellationToken token = default)
+#pragma warning restore RS0026
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(value);
@@ -117,8 +120,10 @@ public sealed class AtomicLruDistributedCache : IBufferDistributedCache
         Store(key, value.ToArray(), options);
     }
 
+#pragma warning disable RS0026 // as above
     /// <inheritdoc />
     public ValueTask SetAsync(string key, ReadOnlySequence<byte> value, DistributedCacheEntryOptions options, CancellationToken token = default)
+#pragma warning restore RS0026
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(options);
