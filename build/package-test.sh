@@ -28,14 +28,23 @@ cat >"$work/nuget.config" <<XML
 <configuration><packageSources><add key="atomiclru-packed" value="$feed" /></packageSources></configuration>
 XML
 
+# new_app NAME PROGRAM PACKAGE...: a console app from the SDK's template in $work/NAME, with AtomicLru.Extensions from
+# the packed folder, the Microsoft.Extensions PACKAGEs at the version this repository uses, and PROGRAM as Program.cs.
+new_app() {
+  local name=$1 program=$2
+  shift 2
+  dotnet new console -o "$work/$name" -v q >/dev/null
+  dotnet add "$work/$name" package AtomicLru.Extensions --version "$version" >/dev/null
+  for package in "$@"; do
+    dotnet add "$work/$name" package "$package" --version "$extensions" >/dev/null
+  done
+  cp "$repo/build/package-test/$program" "$work/$name/Program.cs"
+}
+
 echo "package test: a fresh console app consumes AtomicLru.Extensions $version"
+new_app Consume ConsumeProgram.cs Microsoft.Extensions.Hosting
 (
-  cd "$work"
-  dotnet new console -o Consume -v q >/dev/null
-  cd Consume
-  dotnet add package AtomicLru.Extensions --version "$version" >/dev/null
-  dotnet add package Microsoft.Extensions.Hosting --version "$extensions" >/dev/null
-  cp "$repo/build/package-test/ConsumeProgram.cs" Program.cs
+  cd "$work/Consume"
   cp "$repo/build/package-test/appsettings.json" appsettings.json
   output=$(dotnet run -c Release 2>&1) || { echo "$output"; exit 1; }
   echo "$output"
@@ -61,14 +70,9 @@ linker=clang
 command -v clang >/dev/null 2>&1 || linker=$(basename "$(ls /usr/bin/clang-[0-9]* | sort -V | tail -1)")
 
 echo "package test: native AOT publish with AtomicLru.Extensions $version ($linker)"
+new_app Aot AotProgram.cs Microsoft.Extensions.DependencyInjection Microsoft.Extensions.Configuration
 (
-  cd "$work"
-  dotnet new console -o Aot -v q >/dev/null
-  cd Aot
-  dotnet add package AtomicLru.Extensions --version "$version" >/dev/null
-  dotnet add package Microsoft.Extensions.DependencyInjection --version "$extensions" >/dev/null
-  dotnet add package Microsoft.Extensions.Configuration --version "$extensions" >/dev/null
-  cp "$repo/build/package-test/AotProgram.cs" Program.cs
+  cd "$work/Aot"
   output=$(dotnet publish -c Release -r linux-x64 -p:PublishAot=true -p:CppCompilerAndLinker="$linker" -o out 2>&1) \
     || { echo "$output"; exit 1; }
   if grep -E "warning (IL|CS)[0-9]+" <<<"$output"; then
