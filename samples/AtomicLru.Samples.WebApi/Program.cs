@@ -1,6 +1,6 @@
 // AtomicLru in an ASP.NET Core minimal API:
 //   dotnet run --project samples/AtomicLru.Samples.WebApi --urls http://127.0.0.1:5080
-//   curl http://127.0.0.1:5080/weather/paris          (slow the first time, cached after)
+//   curl http://127.0.0.1:5080/weather/paris          (slow the first time, cached after, in the named cache "forecasts")
 //   curl -c jar -b jar http://127.0.0.1:5080/visits   (session state, stored in our IDistributedCache)
 //   curl http://127.0.0.1:5080/reports/42             (unserializable objects in IAtomicLruStorage<T>)
 //   curl http://127.0.0.1:5080/rates/eur              (IMemoryCache.GetOrCreateAsync, one minute)
@@ -39,12 +39,15 @@ else
     builder.Services.AddAtomicLru(builder.Configuration.GetSection("AtomicLru"));
 }
 
+// A named cache with its own limits (AtomicLru:Caches:forecasts), injected with [FromKeyedServices("forecasts")].
+builder.Services.AddAtomicLru("forecasts", builder.Configuration.GetSection("AtomicLru:Caches:forecasts"));
+
 builder.Services.AddSession(); // session state goes to IDistributedCache: ours, or Redis in multi-node mode
 
 WebApplication app = builder.Build();
 app.UseSession();
 
-app.MapGet("/weather/{city}", async (string city, IDistributedCache cache, CancellationToken ct) =>
+app.MapGet("/weather/{city}", async (string city, [FromKeyedServices("forecasts")] IDistributedCache cache, CancellationToken ct) =>
 {
     string key = "weather:" + city.ToUpperInvariant();
     string? cached = await cache.GetStringAsync(key, ct);
@@ -101,10 +104,11 @@ else
         return Results.Ok(new { currency, rate, source = cached ? "cache" : "computed" });
     });
 
-    app.MapGet("/cache/stats", (IAtomicLruCache cache, IMemoryCache memory) => Results.Ok(new
+    app.MapGet("/cache/stats", (IAtomicLruCache cache, IMemoryCache memory, [FromKeyedServices("forecasts")] IAtomicLruCache forecasts) => Results.Ok(new
     {
         distributed = cache.GetStatistics(),
         memory = memory.GetCurrentStatistics(),
+        forecasts = forecasts.GetStatistics(),
     }));
 }
 
