@@ -60,7 +60,7 @@ internal static class HitRatio
             $"| {name} | {capacity:N0} | {Belady(trace, capacity):F2} | {exact:F2} | {atomic:F2} | {atomic - exact:+0.00;-0.00;0.00} | {BitFaster(trace, capacity):F2} | {MemoryCacheRatio(trace, capacity):F2} |"));
     }
 
-    private static int[] Read(string path)
+    internal static int[] Read(string path)
     {
         using var stream = new GZipStream(File.OpenRead(path), CompressionMode.Decompress);
         using var reader = new StreamReader(stream);
@@ -76,10 +76,10 @@ internal static class HitRatio
         return [.. keys];
     }
 
-    private static double Percent(long hits, int total) => 100.0 * hits / total;
+    internal static double Percent(long hits, int total) => 100.0 * hits / total;
 
     /// <summary>Replays a trace against a cache: a lookup per request, a store on a miss.</summary>
-    private static double Replay(int[] trace, Func<string, bool> tryGet, Action<string, int> set)
+    internal static double Replay(int[] trace, Func<string, bool> tryGet, Action<string, int> set)
     {
         long hits = 0;
         foreach (int key in trace)
@@ -104,7 +104,7 @@ internal static class HitRatio
         return Replay(trace, key => storage.TryGet(key, out _), (key, value) => storage.Set(key, value));
     }
 
-    private static double ExactLru(int[] trace, int capacity)
+    internal static double ExactLru(int[] trace, int capacity)
     {
         var order = new LinkedList<int>();
         var nodes = new Dictionary<int, LinkedListNode<int>>();
@@ -131,7 +131,7 @@ internal static class HitRatio
         return Percent(hits, trace.Length);
     }
 
-    private static double Belady(int[] trace, int capacity)
+    internal static double Belady(int[] trace, int capacity)
     {
         // Evict the key whose next use is furthest away.
         var nextUse = new int[trace.Length];
@@ -167,13 +167,13 @@ internal static class HitRatio
         return Percent(hits, trace.Length);
     }
 
-    private static double BitFaster(int[] trace, int capacity)
+    internal static double BitFaster(int[] trace, int capacity)
     {
         var lru = new ConcurrentLru<string, int>(capacity);
         return Replay(trace, key => lru.TryGet(key, out _), (key, value) => lru.AddOrUpdate(key, value));
     }
 
-    private static double MemoryCacheRatio(int[] trace, int capacity)
+    internal static double MemoryCacheRatio(int[] trace, int capacity)
     {
         using var cache = new MemoryCache(Options.Create(new MemoryCacheOptions { SizeLimit = capacity }));
         var options = new MemoryCacheEntryOptions { Size = 1 };

@@ -1,0 +1,203 @@
+using System;
+using System.Collections.Generic;
+using AtomicLru.Policy;
+
+namespace AtomicLru.Benchmarks.SideBySide;
+
+/// <summary>
+/// Window TinyLFU as a plain single-threaded model over linked lists, to decide the policy's parameters by hit ratio
+/// before the engine carries it (docs/decisions/0014-window-tinylfu.md): an admission window in LRU order, a main
+/// region split into probation and protected (80 % of it), and the engine's <see cref="FrequencySketch"/> deciding,
+/// when the window overflows, whether the window's oldest entry or main's victim stays. The window is either a fixed
+/// share of the capacity or sized by hill climbing on the hit ratio.
+/// </summary>
+internal sealed class TinyLfuModel
+{
+    private readonly int _capacity;
+    private readonly bool _adaptive;
+    private readonly FrequencySketch _sketch;
+    private readonly Dictionary<int, LinkedListNode<Entry>> _entries = [];
+    private readonly LinkedList<Entry> _window = new();
+    private readonly LinkedList<Entry> _probation = new();
+    private readonly LinkedList<Entry> _protected = new();
+    private int _windowMax;
+    private int _protectedMax;
+
+    // Hill climbing: every sample of requests, compare its hit ratio with the last one's; keep moving the window the
+    // same way while it helps, turn back when it hurts; the step shrinks as the climber settles.
+    private readonly int _samplePeriod;
+    private int _sampleRequests;
+    private int _sampleHits;
+    private double _previousRatio;
+    private double _step;
+
+    /// <param name="capacity">Entries held.</param>
+    /// <param name="windowShare">The window's share of <paramref name="capacity"/>, fixed; or its starting share with <paramref name="adaptive"/>.</param>
+    /// <param name="adaptive">Size the window by hill climbing.</param>
+    internal TinyLfuModel(int capacity, double windowShare, bool adaptive)
+    {
+        _capacity = capacity;
+        _adaptive = adaptive;
+        _sketch = new FrequencySketch(capacity, seed: 0x5EED);
+        SetWindow(Math.Max(1, (int)(capacity * windowShare)));
+        _samplePeriod = Math.Max(100, 10 * capacity);
+        _step = -0.0625 * capacity; // first move: a smaller window
+    }
+
+    private enum Region
+    {
+        Window,
+        Probation,
+        Protected,
+    }
+
+    /// <summary>A read that stores the key on a miss; true on a hit.</summary>
+    internal bool Access(int key)
+    {
+        int hash = key.GetHashCode() * -1640531535; // spread, as a table's hash would be
+        _sketch.Increment(hash);
+        bool hit = _entries.TryGetValue(key, out LinkedListNode<Entry>? node);
+        if (hit)
+        {
+            OnHit(node!);
+        }
+        else
+        {
+            Add(key, hash);
+        }
+
+        if (_adaptive)
+        {
+            Climb(hit);
+        }
+
+        return hit;
+    }
+
+    private void OnHit(LinkedListNode<Entry> node)
+    {
+        switch (node.Value.Region)
+        {
+            case Region.Window:
+                MoveToFront(_window, node);
+                break;
+            case Region.Probation:
+                _probation.Remove(node);
+                node.Value.Region = Region.Protected;
+                _protected.AddFirst(node);
+                DemoteOverflow();
+                break;
+            default:
+                MoveToFront(_protected, node);
+                break;
+        }
+    }
+
+    private void Add(int key, int hash)
+    {
+        var node = new LinkedListNode<Entry>(new Entry(key, hash, Region.Window));
+        _entries[key] = node;
+        _window.AddFirst(node);
+        while (_window.Count > _windowMax)
+        {
+            LinkedListNode<Entry> candidate = _window.Last!;
+            _window.Remove(candidate);
+            Admit(candidate);
+        }
+    }
+
+    /// <summary>The window's oldest entry goes to probation, if main has room or it is seen more often than main's victim.</summary>
+    private void Admit(LinkedListNode<Entry> candidate)
+    {
+        if (_entries.Count <= _capacity)
+        {
+            candidate.Value.Region = Region.Probation;
+            _probation.AddFirst(candidate);
+            return;
+        }
+
+        LinkedListNode<Entry> victim = _probation.Last ?? _protected.Last!;
+        if (_sketch.Frequency(candidate.Value.Hash) > _sketch.Frequency(victim.Value.Hash))
+        {
+            Evict(victim);
+            candidate.Value.Region = Region.Probation;
+            _probation.AddFirst(candidate);
+        }
+        else
+        {
+            _entries.Remove(candidate.Value.Key);
+        }
+    }
+
+    private void Evict(LinkedListNode<Entry> victim)
+    {
+        (victim.Value.Region == Region.Probation ? _probation : _protected).Remove(victim);
+        _entries.Remove(victim.Value.Key);
+    }
+
+    private void DemoteOverflow()
+    {
+        while (_protected.Count > _protectedMax)
+        {
+            LinkedListNode<Entry> demoted = _protected.Last!;
+            _protected.Remove(demoted);
+            demoted.Value.Region = Region.Probation;
+            _probation.AddFirst(demoted);
+        }
+    }
+
+    private void SetWindow(int windowMax)
+    {
+        _windowMax = Math.Clamp(windowMax, 1, Math.Max(1, _capacity - 1));
+        _protectedMax = (int)((_capacity - _windowMax) * 0.8);
+        DemoteOverflow();
+    }
+
+    private void Climb(bool hit)
+    {
+        _sampleRequests++;
+        _sampleHits += hit ? 1 : 0;
+        if (_sampleRequests < _samplePeriod)
+        {
+            return;
+        }
+
+        double ratio = (double)_sampleHits / _sampleRequests;
+        if (_previousRatio > 0 && ratio < _previousRatio)
+        {
+            _step = -_step; // that move hurt: go back the other way
+        }
+
+        _step *= 0.98;
+        _previousRatio = ratio;
+        _sampleRequests = _sampleHits = 0;
+        SetWindow(_windowMax + (int)Math.Round(_step));
+        while (_window.Count > _windowMax)
+        {
+            LinkedListNode<Entry> candidate = _window.Last!;
+            _window.Remove(candidate);
+            candidate.Value.Region = Region.Probation;
+            _probation.AddFirst(candidate); // a shrinking window hands its oldest to main; main evicts on the next admission
+        }
+
+        while (_entries.Count > _capacity)
+        {
+            Evict(_probation.Last ?? _protected.Last!);
+        }
+    }
+
+    private static void MoveToFront(LinkedList<Entry> list, LinkedListNode<Entry> node)
+    {
+        list.Remove(node);
+        list.AddFirst(node);
+    }
+
+    private sealed class Entry(int key, int hash, Region region)
+    {
+        public int Key { get; } = key;
+
+        public int Hash { get; } = hash;
+
+        public Region Region { get; set; } = region;
+    }
+}

@@ -1,0 +1,130 @@
+using System;
+using System.Linq;
+using AtomicLru.Policy;
+
+namespace AtomicLru.Tests;
+
+/// <summary>The count-min sketch the Window TinyLFU policy asks: estimates, saturation, aging, seeding.</summary>
+public sealed class FrequencySketchTests
+{
+    [Fact]
+    public void A_key_seen_n_times_is_estimated_at_least_n_up_to_fifteen()
+    {
+        var sketch = new FrequencySketch(1000, seed: 42);
+        Assert.Equal(0, sketch.Frequency(7));
+        for (int n = 1; n <= 20; n++)
+        {
+            sketch.Increment(7);
+            Assert.Equal(Math.Min(n, FrequencySketch.MaxFrequency), sketch.Frequency(7));
+        }
+    }
+
+    [Fact]
+    public void Estimates_of_many_keys_overcount_rarely_and_never_undercount()
+    {
+        const int keys = 1000;
+        var sketch = new FrequencySketch(keys, seed: 1);
+        var random = new Random(3);
+        int[] counts = new int[keys];
+        for (int i = 0; i < 5000; i++)
+        {
+            int key = random.Next(keys);
+            counts[key]++;
+            sketch.Increment(key * 31 + 17);
+        }
+
+        int exact = 0;
+        for (int key = 0; key < keys; key++)
+        {
+            int estimate = sketch.Frequency(key * 31 + 17);
+            Assert.True(estimate >= Math.Min(counts[key], FrequencySketch.MaxFrequency), $"key {key}: counted {counts[key]}, estimated {estimate}");
+            exact += estimate == Math.Min(counts[key], FrequencySketch.MaxFrequency) ? 1 : 0;
+        }
+
+        Assert.True(exact >= keys * 9 / 10, $"only {exact} of {keys} estimates were exact");
+    }
+
+    [Fact]
+    public void After_ten_events_per_entry_every_counter_is_halved_so_old_popularity_fades()
+    {
+        var sketch = new FrequencySketch(100, seed: 5);
+        for (int i = 0; i < 15; i++)
+        {
+            sketch.Increment(1);
+        }
+
+        Assert.Equal(15, sketch.Frequency(1));
+        Assert.Equal(1000, sketch.SampleSize);
+        for (int i = 0; sketch.Additions < 990; i++)
+        {
+            sketch.Increment(1000 + (i % 200)); // other keys, until just before the halving
+        }
+
+        Assert.Equal(15, sketch.Frequency(1));
+        while (sketch.Additions > 500)
+        {
+            sketch.Increment(5000);
+        }
+
+        Assert.Equal(7, sketch.Frequency(1)); // 15 halved, rounded down
+        Assert.InRange(sketch.Additions, 1, 500);
+    }
+
+    [Fact]
+    public void Halving_rounds_each_counter_down_and_leaves_zero_at_zero()
+    {
+        var sketch = new FrequencySketch(64, seed: 9);
+        sketch.Increment(1);
+        sketch.Increment(2);
+        sketch.Increment(2);
+        sketch.Increment(2);
+
+        sketch.Halve();
+
+        Assert.Equal(0, sketch.Frequency(1));
+        Assert.Equal(1, sketch.Frequency(2));
+        Assert.Equal(0, sketch.Frequency(3));
+    }
+
+    [Fact]
+    public void Which_keys_share_counters_depends_on_the_seed()
+    {
+        // Keys that look seen to one sketch only because all four of their counters are shared with hot keys...
+        var first = new FrequencySketch(64, seed: 11);
+        var second = new FrequencySketch(64, seed: 12);
+        for (int hot = 0; hot < 50; hot++)
+        {
+            first.Increment(hot);
+            second.Increment(hot);
+        }
+
+        int[] collidingInFirst = [.. Enumerable.Range(1000, 200_000).Where(h => first.Frequency(h) > 0)];
+        Assert.True(collidingInFirst.Length >= 20, $"{collidingInFirst.Length} colliding keys");
+
+        // ...are not the keys that look seen to a sketch with another seed.
+        int sharedToo = collidingInFirst.Count(h => second.Frequency(h) > 0);
+        Assert.True(sharedToo <= collidingInFirst.Length / 10, $"{sharedToo} of {collidingInFirst.Length} collide under both seeds");
+    }
+
+    [Fact]
+    public void A_random_seed_differs_between_sketches()
+    {
+        var a = new FrequencySketch(64);
+        var b = new FrequencySketch(64);
+        for (int hot = 0; hot < 50; hot++)
+        {
+            a.Increment(hot);
+            b.Increment(hot);
+        }
+
+        int[] collideA = [.. Enumerable.Range(1000, 200_000).Where(h => a.Frequency(h) > 0)];
+        int[] collideB = [.. Enumerable.Range(1000, 200_000).Where(h => b.Frequency(h) > 0)];
+        Assert.NotEqual(collideA, collideB);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-1)]
+    public void A_capacity_below_one_throws(int capacity)
+        => Assert.Throws<ArgumentOutOfRangeException>(() => new FrequencySketch(capacity));
+}
