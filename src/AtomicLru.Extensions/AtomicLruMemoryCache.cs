@@ -89,7 +89,8 @@ public sealed partial class AtomicLruMemoryCache : IMemoryCache
                 _options.LogKeys,
                 then: (value, reason) => (value as MemoryCacheEntry)?.OnEvicted(ToEvictionReason(reason), _onCallbackFailed)),
             _options.EffectiveMaxItemSizeInBytes,
-            ownerName: typeof(AtomicLruMemoryCache).FullName);
+            ownerName: typeof(AtomicLruMemoryCache).FullName,
+            evictionPolicy: _options.EvictionPolicy);
         _onTokenFired = entry => _engine.RemoveIfSame(entry.Key, entry, RemovalReason.TokenExpired);
     }
 

@@ -60,7 +60,8 @@ public class AtomicLruCache : IAtomicLruCache
             StringComparer.Ordinal,
             listener,
             _options.EffectiveMaxItemSizeInBytes,
-            ownerName: typeof(AtomicLruCache).FullName);
+            ownerName: typeof(AtomicLruCache).FullName,
+            evictionPolicy: _options.EvictionPolicy);
     }
 
     /// <inheritdoc />

@@ -56,6 +56,14 @@ public sealed class AtomicLruOptions
     public TimeSpan ExpirationScanFrequency { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
+    /// Which entry a full cache evicts: <see cref="AtomicLruEvictionPolicy.Lru"/> (the default, exact LRU) or
+    /// <see cref="AtomicLruEvictionPolicy.TinyLfu"/> (Window TinyLFU: better hit ratios when the workload scans or loops).
+    /// Every other promise is the same under both: a <c>Set</c> stores its entry, the limits hold once it returns, TTL,
+    /// callbacks and statistics. Read when a cache is created: a running cache keeps the policy it was created with.
+    /// </summary>
+    public AtomicLruEvictionPolicy EvictionPolicy { get; set; }
+
+    /// <summary>
     /// Whether eviction logs (Debug) and refusals (Warning) name the key. Off by default: keys can hold
     /// personal data (user ids, e-mail addresses).
     /// </summary>
@@ -90,6 +98,12 @@ public sealed class AtomicLruOptions
         {
             throw new ArgumentOutOfRangeException(
                 nameof(DefaultTtl), ttl, $"AtomicLruOptions.DefaultTtl must be positive, Timeout.InfiniteTimeSpan, or null; it was {ttl}.");
+        }
+
+        if (!Enum.IsDefined(EvictionPolicy))
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(EvictionPolicy), EvictionPolicy, $"AtomicLruOptions.EvictionPolicy must be Lru or TinyLfu; it was {(int)EvictionPolicy}.");
         }
 
         if (ExpirationScanFrequency < MinExpirationScanFrequency || ExpirationScanFrequency > MaxExpirationScanFrequency)

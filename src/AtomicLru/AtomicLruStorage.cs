@@ -42,7 +42,8 @@ public class AtomicLruStorage<T> : IAtomicLruStorage<T>
         _options = options.Clone();
         _engine = new LruEngine<string, T>(
             _options.MaxItems, maxSize: null, timeProvider, _options.ExpirationScanFrequency, StringComparer.Ordinal, listener,
-            ownerName: $"AtomicLru.AtomicLruStorage<{typeof(T).Name}>");
+            ownerName: $"AtomicLru.AtomicLruStorage<{typeof(T).Name}>",
+            evictionPolicy: _options.EvictionPolicy);
     }
 
     /// <inheritdoc />

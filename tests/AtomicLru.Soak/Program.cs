@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Linq;
 using System.Threading;
+using AtomicLru;
 using AtomicLru.Soak;
 
 // The soak: each face of AtomicLru in turn, on all cores (twice as many threads as cores, so that threads are
@@ -24,6 +25,11 @@ var targets = new List<Func<SoakTarget>>
     () => new SerializedTarget(),
     () => new MemoryCacheTarget(),
     () => new DistributedCacheTarget(),
+    () => new StorageTarget<Reference>("AtomicLruStorage<reference>", (key, value) => new Reference(key, value), (r, key) => r.Key == key && SoakTarget.Belongs(r.Value, key), AtomicLruEvictionPolicy.TinyLfu),
+    () => new StorageTarget<(long, long, long, long)>("AtomicLruStorage<(long, long, long, long)>", (key, value) => (value, key, value, key), (v, key) => v.Item1 == v.Item3 && v.Item2 == v.Item4 && v.Item2 == key && SoakTarget.Belongs(v.Item1, key), AtomicLruEvictionPolicy.TinyLfu),
+    () => new SerializedTarget(AtomicLruEvictionPolicy.TinyLfu),
+    () => new MemoryCacheTarget(AtomicLruEvictionPolicy.TinyLfu),
+    () => new DistributedCacheTarget(AtomicLruEvictionPolicy.TinyLfu),
 };
 
 TimeSpan perTarget = TimeSpan.FromSeconds((double)seconds / targets.Count);

@@ -13,11 +13,16 @@ namespace AtomicLru.Soak;
 /// <summary>Expiry choices on the real clock: none, or a TTL short enough that entries expire while the soak runs.</summary>
 internal static class Expiries
 {
-    internal static readonly AtomicLruOptions Options = new()
+    /// <summary>The storage targets' options, under <paramref name="policy"/>.</summary>
+    internal static AtomicLruOptions Options(AtomicLruEvictionPolicy policy) => new()
     {
         MaxItems = SoakTarget.MaxItems,
         ExpirationScanFrequency = TimeSpan.FromMilliseconds(10),
+        EvictionPolicy = policy,
     };
+
+    /// <summary>" (TinyLfu)" after a target's name under that policy; nothing under LRU.</summary>
+    internal static string Suffix(AtomicLruEvictionPolicy policy) => policy == AtomicLruEvictionPolicy.Lru ? "" : $" ({policy})";
 
     /// <summary>Null (the default: none), never, or 2 to 60 ms.</summary>
     internal static TimeSpan? Ttl(Random random) => random.Next(4) switch
@@ -29,11 +34,11 @@ internal static class Expiries
 }
 
 /// <summary><see cref="AtomicLruStorage{T}"/> with values of <typeparamref name="T"/>.</summary>
-internal sealed class StorageTarget<T>(string name, Func<int, long, T> wrap, Func<T, int, bool> belongs) : SoakTarget
+internal sealed class StorageTarget<T>(string name, Func<int, long, T> wrap, Func<T, int, bool> belongs, AtomicLruEvictionPolicy policy = AtomicLruEvictionPolicy.Lru) : SoakTarget
 {
-    private readonly AtomicLruStorage<T> _storage = new(Expiries.Options);
+    private readonly AtomicLruStorage<T> _storage = new(Expiries.Options(policy));
 
-    internal override string Name => name;
+    internal override string Name => name + Expiries.Suffix(policy);
 
     internal override void Set(Random random, int key, long value) => _storage.Set(Key(key), wrap(key, value), Expiries.Ttl(random));
 
@@ -64,7 +69,7 @@ internal sealed class StorageTarget<T>(string name, Func<int, long, T> wrap, Fun
 }
 
 /// <summary><see cref="AtomicLruCache"/>: serialized values within a byte limit.</summary>
-internal sealed class SerializedTarget : SoakTarget
+internal sealed class SerializedTarget(AtomicLruEvictionPolicy policy = AtomicLruEvictionPolicy.Lru) : SoakTarget
 {
     private const long Limit = 256 * 1024;
     private readonly AtomicLruCache _cache = new(new AtomicLruOptions
@@ -72,9 +77,10 @@ internal sealed class SerializedTarget : SoakTarget
         MaxItems = MaxItems,
         SizeLimitInBytes = Limit,
         ExpirationScanFrequency = TimeSpan.FromMilliseconds(10),
+        EvictionPolicy = policy,
     });
 
-    internal override string Name => nameof(AtomicLruCache);
+    internal override string Name => nameof(AtomicLruCache) + Expiries.Suffix(policy);
 
     internal override long? SizeLimit => Limit;
 
@@ -117,21 +123,25 @@ internal sealed class MemoryCacheTarget : SoakTarget
     private readonly PostEvictionDelegate _onEvicted;
     private long _nextCallback;
 
-    internal MemoryCacheTarget()
+    private readonly AtomicLruEvictionPolicy _policy;
+
+    internal MemoryCacheTarget(AtomicLruEvictionPolicy policy = AtomicLruEvictionPolicy.Lru)
     {
+        _policy = policy;
         var services = new ServiceCollection();
         services.AddAtomicLruMemoryCache(options =>
         {
             options.MaxItems = MaxItems;
             options.SizeLimitInBytes = Limit;
             options.ExpirationScanFrequency = TimeSpan.FromMilliseconds(10);
+            options.EvictionPolicy = policy;
         });
         _services = services.BuildServiceProvider();
         _cache = (AtomicLruMemoryCache)_services.GetRequiredService<IMemoryCache>();
         _onEvicted = (_, _, _, state) => _callbacks.AddOrUpdate((long)state!, 1, static (_, runs) => runs + 1);
     }
 
-    internal override string Name => "IMemoryCache";
+    internal override string Name => "IMemoryCache" + Expiries.Suffix(_policy);
 
     internal override long? SizeLimit => Limit;
 
@@ -212,20 +222,24 @@ internal sealed class DistributedCacheTarget : SoakTarget
     private readonly ServiceProvider _services;
     private readonly AtomicLruDistributedCache _cache;
 
-    internal DistributedCacheTarget()
+    private readonly AtomicLruEvictionPolicy _policy;
+
+    internal DistributedCacheTarget(AtomicLruEvictionPolicy policy = AtomicLruEvictionPolicy.Lru)
     {
+        _policy = policy;
         var services = new ServiceCollection();
         services.AddAtomicLruDistributedCache(options =>
         {
             options.MaxItems = MaxItems;
             options.SizeLimitInBytes = Limit;
             options.ExpirationScanFrequency = TimeSpan.FromMilliseconds(10);
+            options.EvictionPolicy = policy;
         });
         _services = services.BuildServiceProvider();
         _cache = (AtomicLruDistributedCache)_services.GetRequiredService<IDistributedCache>();
     }
 
-    internal override string Name => "IDistributedCache";
+    internal override string Name => "IDistributedCache" + Expiries.Suffix(_policy);
 
     internal override long? SizeLimit => Limit;
 

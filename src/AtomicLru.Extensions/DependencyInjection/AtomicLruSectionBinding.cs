@@ -32,6 +32,7 @@ internal sealed class AtomicLruSectionBinding(string boundName, IConfiguration s
         new(nameof(AtomicLruOptions.DefaultTtl), "a time span, for example \"00:05:00\"", (o, v) => o.DefaultTtl = ParseTimeSpan(v)),
         new(nameof(AtomicLruOptions.ExpirationScanFrequency), "a time span, for example \"00:00:01\"", (o, v) => o.ExpirationScanFrequency = ParseTimeSpan(v) ?? throw new FormatException()),
         new(nameof(AtomicLruOptions.LogKeys), "true or false", (o, v) => o.LogKeys = bool.Parse(v)),
+        new(nameof(AtomicLruOptions.EvictionPolicy), "Lru or TinyLfu", (o, v) => o.EvictionPolicy = ParsePolicy(v)),
     ];
 
     /// <summary>The child that holds named caches' sections (<c>AtomicLru:Caches:sessions</c>): not an option, never an error.</summary>
@@ -158,6 +159,14 @@ internal sealed class AtomicLruSectionBinding(string boundName, IConfiguration s
 
     private static int? ParseInt(string value)
         => value.Length == 0 ? null : int.Parse(value, NumberStyles.Integer, CultureInfo.InvariantCulture);
+
+    /// <summary>The policy by name, ignoring case (a number is not a name); empty for the default.</summary>
+    private static AtomicLruEvictionPolicy ParsePolicy(string value) => value.Trim().ToUpperInvariant() switch
+    {
+        "" or "LRU" => AtomicLruEvictionPolicy.Lru,
+        "TINYLFU" => AtomicLruEvictionPolicy.TinyLfu,
+        _ => throw new FormatException(),
+    };
 
     private static TimeSpan? ParseTimeSpan(string value)
         => value.Length == 0 ? null : TimeSpan.Parse(value, CultureInfo.InvariantCulture);

@@ -114,6 +114,10 @@ internal sealed class OptionsReload : IDisposable
         Compare(nameof(AtomicLruOptions.DefaultTtl), old.DefaultTtl, next.DefaultTtl);
         Compare(nameof(AtomicLruOptions.ExpirationScanFrequency), old.ExpirationScanFrequency, next.ExpirationScanFrequency);
         Compare(nameof(AtomicLruOptions.LogKeys), old.LogKeys, next.LogKeys);
+        if (old.EvictionPolicy != next.EvictionPolicy)
+        {
+            changes.Add($"{nameof(AtomicLruOptions.EvictionPolicy)} {old.EvictionPolicy} -> {next.EvictionPolicy} (applies when the cache is next created)");
+        }
         return string.Join(", ", changes);
 
         void Compare<T>(string name, T before, T after)

@@ -4,6 +4,8 @@ using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Threading;
 
+using AtomicLru.Policy;
+
 namespace AtomicLru.Engine;
 
 // Making room before a write lands (eviction from the cold end, pinned entries kept), compaction, and maintenance:
@@ -20,20 +22,10 @@ internal sealed partial class LruEngine<TKey, TValue>
         try
         {
             ThrowIfDisposed();
-            int target = _recency.Count - (int)Math.Ceiling(_recency.Count * fraction);
+            int target = Count - (int)Math.Ceiling(Count * fraction);
             MaintainLocked();
-            long skipped = 0;
-            while (_recency.Count > target && _recency.Count > _policy.PinnedCount && skipped <= _policy.PinnedCount)
+            while (Count > target && EvictOldestLocked())
             {
-                Node<TKey, TValue> victim = _recency.Last!;
-                if (victim.Pinned)
-                {
-                    _recency.MoveToFirst(victim);
-                    skipped++;
-                    continue;
-                }
-
-                RemoveLocked(victim, RemovalReason.Capacity);
             }
         }
         finally
@@ -126,8 +118,10 @@ internal sealed partial class LruEngine<TKey, TValue>
     private bool MakeRoomLocked(int entries, long bytes, Node<TKey, TValue>? keep, out Node<TKey, TValue>? reusable)
     {
         reusable = null;
-        if (_recency.Count + entries <= _maxItems && FitsSize(_policy.Size, bytes))
+        _lfu?.PushOutOfWindow(entries, bytes); // Window TinyLFU: what the new entry pushes out of the window, full or not
+        if (Count + entries <= _maxItems && FitsSize(_policy.Size, bytes))
         {
+            _lfu?.ForgetCandidates();
             return true;
         }
 
@@ -136,7 +130,21 @@ internal sealed partial class LruEngine<TKey, TValue>
         long stayingSize = _policy.PinnedSize + (keepStays ? keep!.Size : 0);
         if (staying + entries > _maxItems || !FitsSize(stayingSize, bytes))
         {
+            _lfu?.ForgetCandidates();
             return false;
+        }
+
+        if (_lfu is not null)
+        {
+            while (Count + entries > _maxItems || !FitsSize(_policy.Size, bytes))
+            {
+                Node<TKey, TValue> leaving = _lfu.NextToEvict(keep);
+                RemoveLocked(leaving, RemovalReason.Capacity);
+                reusable = leaving;
+            }
+
+            _lfu.ForgetCandidates();
+            return true;
         }
 
         while (_recency.Count + entries > _maxItems || !FitsSize(_policy.Size, bytes))
@@ -176,7 +184,43 @@ internal sealed partial class LruEngine<TKey, TValue>
     /// If the write evicted (so the next write that adds probably will too), the entry it would evict now; else null.
     /// </summary>
     private Node<TKey, TValue>? NextVictimIfEvictedLocked(long evictionsBefore)
-        => _policy.CapacityEvictions != evictionsBefore ? _recency.Last : null;
+        => _lfu is null && _policy.CapacityEvictions != evictionsBefore ? _recency.Last : null;
+
+    /// <summary>
+    /// Evicts the entry the policy gives up first, never a pinned one (those it meets are moved out of the way): for a
+    /// smaller limit or a compaction, where no new entry competes. False if every entry held is pinned.
+    /// </summary>
+    private bool EvictOldestLocked()
+    {
+        Node<TKey, TValue>? victim = null;
+        if (_lfu is not null)
+        {
+            victim = _lfu.Victim();
+        }
+        else
+        {
+            for (int looked = 0, held = _recency.Count; looked < held && victim is null; looked++)
+            {
+                Node<TKey, TValue> oldest = _recency.Last!;
+                if (oldest.Pinned)
+                {
+                    _recency.MoveToFirst(oldest); // out of the way, as a write that makes room does
+                }
+                else
+                {
+                    victim = oldest;
+                }
+            }
+        }
+
+        if (victim is null)
+        {
+            return false;
+        }
+
+        RemoveLocked(victim, RemovalReason.Capacity);
+        return true;
+    }
 
     /// <summary>
     /// Loads a field of the next write's likely victim after the lock is released, so that its cache line is

@@ -4,6 +4,8 @@ using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Threading;
 
+using AtomicLru.Policy;
+
 namespace AtomicLru.Engine;
 
 // The structural invariants, checked by tests after their runs.
@@ -21,7 +23,7 @@ internal sealed partial class LruEngine<TKey, TValue>
             int linked = 0;
             long size = 0;
             var seen = new HashSet<Node<TKey, TValue>>(ReferenceEqualityComparer.Instance);
-            foreach (Node<TKey, TValue> node in _recency.OldestFirst())
+            foreach (Node<TKey, TValue> node in NodesLocked())
             {
                 linked++;
                 size += node.Size;
@@ -32,10 +34,18 @@ internal sealed partial class LruEngine<TKey, TValue>
                 Assert(node.Kind == (node is SlidingNode<TKey, TValue> ? NodeKind.Sliding : node is TimedNode<TKey, TValue> ? NodeKind.Timed : NodeKind.Plain), "a node's kind bits disagree with its class");
             }
 
-            Assert(_recency.StampsMatchSlots(), "a node's recency stamp is not that of its slot in the log");
-            Assert(_recency.UnsweptNodes() < RecencyLog<TKey, TValue>.SweepEvery, "evicted nodes pile up behind the recency log's head");
+            if (_lfu is null)
+            {
+                Assert(_recency.StampsMatchSlots(), "a node's recency stamp is not that of its slot in the log");
+                Assert(_recency.UnsweptNodes() < RecencyLog<TKey, TValue>.SweepEvery, "evicted nodes pile up behind the recency log's head");
+            }
+            else
+            {
+                _lfu.CheckInvariants();
+            }
+
             int tabled = _table.CountByWalking();
-            Assert(linked == tabled && linked == _recency.Count, $"the recency log holds {linked} nodes and counts {_recency.Count}, the table holds {tabled}");
+            Assert(linked == tabled && linked == Count, $"the recency order holds {linked} nodes and counts {Count}, the table holds {tabled}");
             long pinned = 0, pinnedSize = 0;
             foreach (Node<TKey, TValue> node in seen)
             {
@@ -47,8 +57,8 @@ internal sealed partial class LruEngine<TKey, TValue>
             Assert(pinnedSize == _policy.PinnedSize, $"pinned nodes' sizes add up to {pinnedSize}, the engine counts {_policy.PinnedSize}");
             Assert(size == _policy.Size, $"node sizes add up to {size}, the engine counts {_policy.Size}");
             // Over a limit only when every entry held is pinned: a Reconfigure below the pinned entries keeps them.
-            bool allPinned = _recency.Count == _policy.PinnedCount;
-            Assert(_recency.Count <= _maxItems || allPinned, $"{_recency.Count} entries exceed MaxItems {_maxItems}");
+            bool allPinned = Count == _policy.PinnedCount;
+            Assert(Count <= _maxItems || allPinned, $"{Count} entries exceed MaxItems {_maxItems}");
             Assert(_policy.Size <= _maxSize || allPinned, $"{_policy.Size} exceeds the size limit {_maxSize}");
         }
         finally

@@ -4,6 +4,8 @@ using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Threading;
 
+using AtomicLru.Policy;
+
 namespace AtomicLru.Engine;
 
 // Lock-free lookups: find the node, check its expiry (sliding it), read the value, record the read; and the replay of
@@ -152,7 +154,14 @@ internal sealed partial class LruEngine<TKey, TValue>
     {
         if (node.InRecencyLog)
         {
-            _recency.MoveToFirst(node);
+            if (_lfu is null)
+            {
+                _recency.MoveToFirst(node);
+            }
+            else
+            {
+                _lfu.OnAccess(node);
+            }
         }
     }
 
@@ -165,7 +174,14 @@ internal sealed partial class LruEngine<TKey, TValue>
     /// </summary>
     private void ReplayReadUnderContention(Node<TKey, TValue> node)
     {
-        if (node.InRecencyLog && !_recency.IsAmongNewest(node))
+        if (_lfu is not null)
+        {
+            if (node.InRecencyLog)
+            {
+                _lfu.OnAccess(node, underContention: true);
+            }
+        }
+        else if (node.InRecencyLog && !_recency.IsAmongNewest(node))
         {
             _recency.MoveToFirst(node);
         }
@@ -179,8 +195,8 @@ internal sealed partial class LruEngine<TKey, TValue>
         {
             ThrowIfDisposed();
             long now = MaintainLocked();
-            var keys = new List<TKey>(_recency.Count);
-            foreach (Node<TKey, TValue> node in _recency.OldestFirst())
+            var keys = new List<TKey>(Count);
+            foreach (Node<TKey, TValue> node in NodesLocked())
             {
                 if (node.ExpiresAt > now)
                 {

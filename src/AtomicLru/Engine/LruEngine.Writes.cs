@@ -4,6 +4,8 @@ using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Threading;
 
+using AtomicLru.Policy;
+
 namespace AtomicLru.Engine;
 
 // Writes under the policy lock: Set (in place, or a new node in the old one's place), GetOrAdd's add, Remove, Clear,
@@ -100,6 +102,7 @@ internal sealed partial class LruEngine<TKey, TValue>
         RecordRemovalLocked(node.Key, node.Value, node.Size, oldValueLeaves);
         CountPinnedLocked(node, -1);
         _policy.AddSize(entry.Size - node.Size);
+        _lfu?.Resized(node, entry.Size - node.Size);
         node.Size = entry.Size;
         node.Pinned = entry.Pinned;
         CountPinnedLocked(node, +1);
@@ -122,7 +125,7 @@ internal sealed partial class LruEngine<TKey, TValue>
             }
         }
 
-        _recency.MoveToFirst(node);
+        TouchLocked(node);
         return true;
     }
 
@@ -183,7 +186,7 @@ internal sealed partial class LruEngine<TKey, TValue>
             {
                 if (node.ExpiresAt > now)
                 {
-                    _recency.MoveToFirst(node);
+                    TouchLocked(node);
                     return node.Value;
                 }
 
@@ -301,12 +304,33 @@ internal sealed partial class LruEngine<TKey, TValue>
             : new TimedNode<TKey, TValue>(key, hash, value, expiresAt, size);
     }
 
+    /// <summary>A write or a found entry of GetOrAdd: the node becomes the most recent (and, under Window TinyLFU, is counted as seen).</summary>
+    private void TouchLocked(Node<TKey, TValue> node)
+    {
+        if (_lfu is null)
+        {
+            _recency.MoveToFirst(node);
+        }
+        else
+        {
+            _lfu.OnAccess(node);
+        }
+    }
+
     private void AddLocked(Node<TKey, TValue> node)
     {
         CountPinnedLocked(node, +1);
         _table.LinkAhead(node); // linked ahead, then stamped, then published: see NodeTable.Find for why this order
-        _recency.Add(node);
-        _table.Add(node, _recency.Count);
+        if (_lfu is null)
+        {
+            _recency.Add(node);
+        }
+        else
+        {
+            _lfu.Add(node);
+        }
+
+        _table.Add(node, Count);
         if (node.ExpiresAt != Node<TKey, TValue>.Never)
         {
             _wheel.Schedule(Unsafe.As<TimedNode<TKey, TValue>>(node)); // NewNode made a timed node for an expiry
@@ -328,9 +352,19 @@ internal sealed partial class LruEngine<TKey, TValue>
         CountPinnedLocked(old, -1);
         CountPinnedLocked(added, +1);
         _table.LinkAhead(added);
-        _recency.AddInPlaceOf(added);
-        _table.Replace(old, added);
-        _recency.RemoveReplaced(old);
+        if (_lfu is null)
+        {
+            _recency.AddInPlaceOf(added);
+            _table.Replace(old, added);
+            _recency.RemoveReplaced(old);
+        }
+        else
+        {
+            _lfu.AddInPlaceOf(added, old);
+            _table.Replace(old, added);
+            _lfu.RemoveReplaced(old);
+        }
+
         if (old.Kind != NodeKind.Plain)
         {
             _wheel.Unschedule(Unsafe.As<TimedNode<TKey, TValue>>(old));
@@ -349,7 +383,16 @@ internal sealed partial class LruEngine<TKey, TValue>
     {
         CountPinnedLocked(node, -1);
         _table.Remove(node);
-        _recency.Remove(node, sweepLater: reason == RemovalReason.Capacity && node.Size <= _sweepLaterMaxSize);
+        bool sweepLater = reason == RemovalReason.Capacity && node.Size <= _sweepLaterMaxSize;
+        if (_lfu is null)
+        {
+            _recency.Remove(node, sweepLater);
+        }
+        else
+        {
+            _lfu.Remove(node, sweepLater);
+        }
+
         if (node.Kind != NodeKind.Plain)
         {
             _wheel.Unschedule(Unsafe.As<TimedNode<TKey, TValue>>(node));
@@ -363,7 +406,15 @@ internal sealed partial class LruEngine<TKey, TValue>
     {
         _readBuffer.Discard();
         _table.Clear(); // first: a reader that meets a node marked Gone looks again, and must then find the empty table
-        _recency.Clear(report ? node => RecordRemovalLocked(node.Key, node.Value, node.Size, RemovalReason.Cleared) : static _ => { });
+        Action<Node<TKey, TValue>> visit = report ? node => RecordRemovalLocked(node.Key, node.Value, node.Size, RemovalReason.Cleared) : static _ => { };
+        if (_lfu is null)
+        {
+            _recency.Clear(visit);
+        }
+        else
+        {
+            _lfu.Clear(visit);
+        }
         _wheel.Clear();
         _policy.ResetSizes();
     }

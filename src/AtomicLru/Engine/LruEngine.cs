@@ -88,6 +88,7 @@ using System.Collections.Generic;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Threading;
+using AtomicLru.Policy;
 
 namespace AtomicLru.Engine;
 
@@ -103,6 +104,9 @@ internal sealed partial class LruEngine<TKey, TValue> : IDisposable
     private readonly NodeTable<TKey, TValue> _table;
     private readonly PolicyState _policy = new();
     private readonly RecencyLog<TKey, TValue> _recency;
+
+    /// <summary>Window TinyLFU's regions and sketch, or null for exact LRU. With it, <see cref="_recency"/> is its window.</summary>
+    private readonly WindowTinyLfu<TKey, TValue>? _lfu;
     private readonly ReadBuffer<TKey, TValue> _readBuffer = new();
     private readonly TimerWheel<TKey, TValue> _wheel;
     private readonly EngineClock _clock;
@@ -142,6 +146,7 @@ internal sealed partial class LruEngine<TKey, TValue> : IDisposable
     /// 2^56 - 1, the most a node can carry);
     /// a bigger one is refused. Null for <paramref name="maxSize"/>.</param>
     /// <param name="ownerName">The public type the caller holds, named by <see cref="ObjectDisposedException"/> after disposal.</param>
+    /// <param name="evictionPolicy">Which entry leaves when room must be made.</param>
     internal LruEngine(
         int? maxItems,
         long? maxSize,
@@ -150,13 +155,15 @@ internal sealed partial class LruEngine<TKey, TValue> : IDisposable
         IEqualityComparer<TKey>? comparer = null,
         IRemovalListener<TKey, TValue>? listener = null,
         long? maxItemSize = null,
-        string? ownerName = null)
+        string? ownerName = null,
+        AtomicLruEvictionPolicy evictionPolicy = AtomicLruEvictionPolicy.Lru)
     {
         _ownerName = ownerName ?? GetType().Name;
         SetLimits(maxItems, maxSize, maxItemSize);
         _clock = new EngineClock(timeProvider);
         _table = new NodeTable<TKey, TValue>(comparer);
         _recency = new RecencyLog<TKey, TValue>(_policy);
+        _lfu = evictionPolicy == AtomicLruEvictionPolicy.TinyLfu ? new WindowTinyLfu<TKey, TValue>(_recency, _maxItems, _maxSize) : null;
         _wheel = new TimerWheel<TKey, TValue>(_clock.TicksPerSecond, _clock.Now());
         _listener = listener;
         _replayRead = ReplayRead;
@@ -187,18 +194,9 @@ internal sealed partial class LruEngine<TKey, TValue> : IDisposable
 
             MaintainLocked();
             SetLimits(maxItems, maxSize, maxItemSize);
-            long skipped = 0;
-            while ((_recency.Count > _maxItems || _policy.Size > _maxSize) && _recency.Count > _policy.PinnedCount && skipped <= _policy.PinnedCount)
+            _lfu?.SetLimits(_maxItems, _maxSize);
+            while ((Count > _maxItems || _policy.Size > _maxSize) && EvictOldestLocked())
             {
-                Node<TKey, TValue> victim = _recency.Last!;
-                if (victim.Pinned)
-                {
-                    _recency.MoveToFirst(victim); // out of the way, as a write that makes room does
-                    skipped++;
-                    continue;
-                }
-
-                RemoveLocked(victim, RemovalReason.Capacity);
             }
 
             _timer?.Change(expirationScanFrequency, expirationScanFrequency);
@@ -236,7 +234,10 @@ internal sealed partial class LruEngine<TKey, TValue> : IDisposable
     }
 
     /// <summary>Entries held, including expired ones the wheel has not reclaimed yet (at most a second late).</summary>
-    internal int Count => _recency.Count;
+    internal int Count => _lfu is null ? _recency.Count : _lfu.Count;
+
+    /// <summary>Every node held; in exact LRU, least recent first. Under the lock, with nothing changing meanwhile.</summary>
+    private IEnumerable<Node<TKey, TValue>> NodesLocked() => _lfu is null ? _recency.OldestFirst() : _lfu.All();
 
     /// <summary>Sum of the sizes of the entries held.</summary>
     internal long Size => _policy.Size;
@@ -271,8 +272,8 @@ internal sealed partial class LruEngine<TKey, TValue> : IDisposable
             _timer = null;
             if (dropped is not null)
             {
-                values = new List<TValue>(_recency.Count);
-                foreach (Node<TKey, TValue> node in _recency.OldestFirst())
+                values = new List<TValue>(Count);
+                foreach (Node<TKey, TValue> node in NodesLocked())
                 {
                     values.Add(node.Value);
                 }

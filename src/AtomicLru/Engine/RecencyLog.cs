@@ -139,6 +139,20 @@ internal sealed class RecencyLog<TKey, TValue>
     }
 
     /// <summary>
+    /// Moves a node that is in this log to <paramref name="target"/>, as its most recent: the node's stamp goes straight
+    /// from this log's slot to the target's (never through <see cref="NodeLookupFields{TKey}.Gone"/>), as a move within one
+    /// log does; a lock-free reader holding the old stamp looks again. For the regions of Window TinyLFU, whose logs
+    /// number their slots in disjoint ranges (see <see cref="RecencyLog{TKey,TValue}(PolicyState, long)"/>).
+    /// </summary>
+    internal void MoveTo(RecencyLog<TKey, TValue> target, Node<TKey, TValue> node)
+    {
+        _slots[(int)node.RecencyStamp & (_slots.Length - 1)].Node = null;
+        Nodes--;
+        target.Append(node);
+        target.Nodes++;
+    }
+
+    /// <summary>
     /// Takes a node out of the log by emptying its slot; but with <paramref name="sweepLater"/>, the least recent
     /// node (an eviction) by moving the head past its slot, which the next sweep empties. Either way the node's
     /// stamp becomes <see cref="NodeLookupFields{TKey}.Gone"/>.

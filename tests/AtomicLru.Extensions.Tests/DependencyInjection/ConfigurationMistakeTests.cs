@@ -53,6 +53,8 @@ public sealed class ConfigurationMistakeTests
     [InlineData("MaxItems", "99999999999", "a whole number")]
     [InlineData("SizeLimitInBytes", "100 MB", "a whole number of bytes")]
     [InlineData("LogKeys", "yes", "true or false")]
+    [InlineData("EvictionPolicy", "Lfu", "Lru or TinyLfu")]
+    [InlineData("EvictionPolicy", "1", "Lru or TinyLfu")]
     public async Task A_value_that_does_not_parse_stops_the_host_naming_key_value_and_form(string key, string value, string form)
     {
         using IHost host = Host([new($"AtomicLru:{key}", value)]);
@@ -83,6 +85,41 @@ public sealed class ConfigurationMistakeTests
         Assert.Equal(TimeSpan.FromMinutes(1), options.DefaultTtl);
         Assert.Null(options.SizeLimitInBytes);
         Assert.DoesNotContain(host.Services.GetFakeLogCollector().GetSnapshot(), r => r.Level >= LogLevel.Warning);
+        await host.StopAsync();
+    }
+
+    [Theory]
+    [InlineData("TinyLfu", AtomicLruEvictionPolicy.TinyLfu)]
+    [InlineData("tinylfu", AtomicLruEvictionPolicy.TinyLfu)]
+    [InlineData("Lru", AtomicLruEvictionPolicy.Lru)]
+    [InlineData("", AtomicLruEvictionPolicy.Lru)]
+    public async Task EvictionPolicy_binds_by_name_and_reaches_every_face(string value, AtomicLruEvictionPolicy expected)
+    {
+        using IHost host = Host([new("AtomicLru:MaxItems", "100"), new("AtomicLru:EvictionPolicy", value)]);
+        await host.StartAsync();
+
+        Assert.Equal(expected, host.Services.GetRequiredService<IOptions<AtomicLruOptions>>().Value.EvictionPolicy);
+        var storage = (AtomicLruStorage<string>)host.Services.GetRequiredService<IAtomicLruStorage<string>>();
+        for (int i = 0; i < 100; i++)
+        {
+            storage.Set($"hot{i}", "v");
+        }
+
+        for (int round = 0; round < 3; round++)
+        {
+            for (int i = 0; i < 100; i++)
+            {
+                storage.TryGet($"hot{i}", out _); // read again and again: what TinyLfu keeps through a scan
+            }
+        }
+
+        for (int i = 0; i < 1000; i++)
+        {
+            storage.Set($"scan{i}", "v");
+        }
+
+        int survivors = Enumerable.Range(0, 100).Count(i => storage.TryGet($"hot{i}", out _));
+        Assert.True(expected == AtomicLruEvictionPolicy.TinyLfu ? survivors >= 50 : survivors == 0, $"{survivors} hot entries survived a scan"); // TinyLfu keeps most; LRU none
         await host.StopAsync();
     }
 

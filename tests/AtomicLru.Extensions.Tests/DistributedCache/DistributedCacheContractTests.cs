@@ -208,6 +208,14 @@ public sealed class MemoryDistributedCacheContractTests : ClockedDistributedCach
 #pragma warning restore CS0618
 }
 
+/// <summary>The same contract under Window TinyLFU.</summary>
+public sealed class AtomicLruTinyLfuDistributedCacheContractTests : ClockedDistributedCacheContractTests
+{
+    protected override IDistributedCache Create()
+        => new AtomicLruDistributedCache(new AtomicLruCache(
+            new AtomicLruOptions { SizeLimitInBytes = 1024 * 1024, EvictionPolicy = AtomicLruEvictionPolicy.TinyLfu }, timeProvider: Time));
+}
+
 public sealed class AtomicLruDistributedCacheContractTests : ClockedDistributedCacheContractTests
 {
     protected override IDistributedCache Create()

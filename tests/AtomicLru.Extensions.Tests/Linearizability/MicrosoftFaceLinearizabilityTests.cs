@@ -29,6 +29,14 @@ public sealed class MicrosoftFaceLinearizabilityTests
         => LinearizabilityCheck.Run(time => new DistributedCacheFace(time), AllKinds, FaceOperations.Refresh, Iterations);
 
     [Fact]
+    public void MemoryCache_under_TinyLfu_is_linearizable()
+        => LinearizabilityCheck.Run(time => new MemoryCacheFace(time, AtomicLruEvictionPolicy.TinyLfu), AllKinds, FaceOperations.None, Iterations, policy: AtomicLruEvictionPolicy.TinyLfu);
+
+    [Fact]
+    public void DistributedCache_under_TinyLfu_is_linearizable()
+        => LinearizabilityCheck.Run(time => new DistributedCacheFace(time, AtomicLruEvictionPolicy.TinyLfu), AllKinds, FaceOperations.Refresh, Iterations, policy: AtomicLruEvictionPolicy.TinyLfu);
+
+    [Fact]
     public void MemoryCache_reads_racing_overwrites_that_change_the_expiry_kind_are_linearizable()
         => LinearizabilityCheck.RunOneKeyOverwrites(time => new MemoryCacheFace(time), AllKinds, Iterations);
 
@@ -36,7 +44,7 @@ public sealed class MicrosoftFaceLinearizabilityTests
     public void DistributedCache_reads_racing_overwrites_that_change_the_expiry_kind_are_linearizable()
         => LinearizabilityCheck.RunOneKeyOverwrites(time => new DistributedCacheFace(time), AllKinds, Iterations);
 
-    private static ServiceProvider Container(FakeTimeProvider time)
+    private static ServiceProvider Container(FakeTimeProvider time, AtomicLruEvictionPolicy policy)
     {
         var services = new ServiceCollection();
         services.AddSingleton<TimeProvider>(time);
@@ -44,6 +52,7 @@ public sealed class MicrosoftFaceLinearizabilityTests
         {
             options.MaxItems = CheckedOptions.MaxItems;
             options.ExpirationScanFrequency = TimeSpan.FromSeconds(1);
+            options.EvictionPolicy = policy;
         });
         return services.BuildServiceProvider();
     }
@@ -54,10 +63,10 @@ public sealed class MicrosoftFaceLinearizabilityTests
         private readonly ServiceProvider _services;
         private readonly IMemoryCache _cache;
 
-        internal MemoryCacheFace(FakeTimeProvider time)
+        internal MemoryCacheFace(FakeTimeProvider time, AtomicLruEvictionPolicy policy = AtomicLruEvictionPolicy.Lru)
         {
             _time = time;
-            _services = Container(time);
+            _services = Container(time, policy);
             _cache = _services.GetRequiredService<IMemoryCache>();
         }
 
@@ -119,10 +128,10 @@ public sealed class MicrosoftFaceLinearizabilityTests
         private readonly ServiceProvider _services;
         private readonly IDistributedCache _cache;
 
-        internal DistributedCacheFace(FakeTimeProvider time)
+        internal DistributedCacheFace(FakeTimeProvider time, AtomicLruEvictionPolicy policy = AtomicLruEvictionPolicy.Lru)
         {
             _time = time;
-            _services = Container(time);
+            _services = Container(time, policy);
             _cache = _services.GetRequiredService<IDistributedCache>();
         }
 

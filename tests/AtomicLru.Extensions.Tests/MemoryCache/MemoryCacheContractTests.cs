@@ -342,3 +342,10 @@ public sealed class AtomicLruMemoryCacheContractTests : MemoryCacheContractTests
 {
     protected override IMemoryCache Create() => new AtomicLruMemoryCache(new AtomicLruOptions(), Time);
 }
+
+/// <summary>The same contract under Window TinyLFU, with a count limit so that its regions are in play.</summary>
+public sealed class AtomicLruTinyLfuMemoryCacheContractTests : MemoryCacheContractTests
+{
+    protected override IMemoryCache Create()
+        => new AtomicLruMemoryCache(new AtomicLruOptions { MaxItems = 1000, EvictionPolicy = AtomicLruEvictionPolicy.TinyLfu }, Time);
+}

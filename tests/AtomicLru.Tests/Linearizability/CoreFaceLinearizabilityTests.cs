@@ -35,6 +35,20 @@ public sealed class CoreFaceLinearizabilityTests
     public void Serialized_cache_is_linearizable()
         => LinearizabilityCheck.Run(time => new SerializedCacheFace(time), TtlKinds, CoreOffers, Iterations);
 
+    [Fact]
+    public void Storage_of_ints_under_TinyLfu_is_linearizable()
+        => LinearizabilityCheck.Run(
+            time => new StorageFace<int>(time, v => v, v => v, AtomicLruEvictionPolicy.TinyLfu), TtlKinds, CoreOffers, Iterations, policy: AtomicLruEvictionPolicy.TinyLfu);
+
+    [Fact]
+    public void Storage_of_references_under_TinyLfu_is_linearizable()
+        => LinearizabilityCheck.Run(
+            time => new StorageFace<Box>(time, v => new Box(v), b => b.Value, AtomicLruEvictionPolicy.TinyLfu), TtlKinds, CoreOffers, Iterations, policy: AtomicLruEvictionPolicy.TinyLfu);
+
+    [Fact]
+    public void Serialized_cache_under_TinyLfu_is_linearizable()
+        => LinearizabilityCheck.Run(time => new SerializedCacheFace(time, AtomicLruEvictionPolicy.TinyLfu), TtlKinds, CoreOffers, Iterations, policy: AtomicLruEvictionPolicy.TinyLfu);
+
     private static int Untorn((long A, long B, long C, long D) value)
         => value.A == value.B && value.B == value.C && value.C == value.D ? (int)value.A : throw new InvalidOperationException($"A torn value: {value}");
 }

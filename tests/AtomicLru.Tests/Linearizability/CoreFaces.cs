@@ -7,9 +7,9 @@ using Microsoft.Extensions.Time.Testing;
 namespace AtomicLru.Tests.Linearizability;
 
 /// <summary><see cref="AtomicLruStorage{T}"/> with values of type <typeparamref name="T"/>, converted to and from int.</summary>
-internal sealed class StorageFace<T>(FakeTimeProvider time, Func<int, T> wrap, Func<T, int> unwrap) : ICacheFace
+internal sealed class StorageFace<T>(FakeTimeProvider time, Func<int, T> wrap, Func<T, int> unwrap, AtomicLruEvictionPolicy policy = AtomicLruEvictionPolicy.Lru) : ICacheFace
 {
-    private readonly AtomicLruStorage<T> _storage = new(CheckedOptions.Create(), time);
+    private readonly AtomicLruStorage<T> _storage = new(CheckedOptions.Create(policy), time);
 
     public string Name => $"AtomicLruStorage<{typeof(T).Name}>";
 
@@ -47,9 +47,9 @@ internal sealed class StorageFace<T>(FakeTimeProvider time, Func<int, T> wrap, F
 }
 
 /// <summary><see cref="AtomicLruCache"/>: values serialized.</summary>
-internal sealed class SerializedCacheFace(FakeTimeProvider time) : ICacheFace
+internal sealed class SerializedCacheFace(FakeTimeProvider time, AtomicLruEvictionPolicy policy = AtomicLruEvictionPolicy.Lru) : ICacheFace
 {
-    private readonly AtomicLruCache _cache = new(CheckedOptions.Create(), timeProvider: time);
+    private readonly AtomicLruCache _cache = new(CheckedOptions.Create(policy), timeProvider: time);
 
     public string Name => nameof(AtomicLruCache);
 

@@ -11,7 +11,8 @@ internal static class CheckedOptions
 {
     internal const int MaxItems = 3;
 
-    internal static AtomicLruOptions Create() => new() { MaxItems = MaxItems, ExpirationScanFrequency = TimeSpan.FromSeconds(1) };
+    internal static AtomicLruOptions Create(AtomicLruEvictionPolicy policy = AtomicLruEvictionPolicy.Lru)
+        => new() { MaxItems = MaxItems, ExpirationScanFrequency = TimeSpan.FromSeconds(1), EvictionPolicy = policy };
 
     internal static TimeSpan? Ttl(Expiry expiry) => expiry switch
     {
@@ -51,8 +52,9 @@ public enum FaceOperations
 internal static class LinearizabilityCheck
 {
     internal static void Run(
-        Func<FakeTimeProvider, ICacheFace> create, Expiry[] expiries, FaceOperations offers, long iterations, string? seed = null)
-        => Run(create, expiries, offers, iterations, seed, oneKeyOverwrites: false);
+        Func<FakeTimeProvider, ICacheFace> create, Expiry[] expiries, FaceOperations offers, long iterations, string? seed = null,
+        AtomicLruEvictionPolicy policy = AtomicLruEvictionPolicy.Lru)
+        => Run(create, expiries, offers, iterations, seed, oneKeyOverwrites: false, policy);
 
     /// <summary>
     /// The check narrowed to the race that an in-place overwrite cannot have: one key, only reads and overwrites
@@ -61,10 +63,11 @@ internal static class LinearizabilityCheck
     /// reads a miss no order explains.
     /// </summary>
     internal static void RunOneKeyOverwrites(Func<FakeTimeProvider, ICacheFace> create, Expiry[] expiries, long iterations, string? seed = null)
-        => Run(create, expiries, FaceOperations.None, iterations, seed, oneKeyOverwrites: true);
+        => Run(create, expiries, FaceOperations.None, iterations, seed, oneKeyOverwrites: true, AtomicLruEvictionPolicy.Lru);
 
     private static void Run(
-        Func<FakeTimeProvider, ICacheFace> create, Expiry[] expiries, FaceOperations offers, long iterations, string? seed, bool oneKeyOverwrites)
+        Func<FakeTimeProvider, ICacheFace> create, Expiry[] expiries, FaceOperations offers, long iterations, string? seed, bool oneKeyOverwrites,
+        AtomicLruEvictionPolicy policy)
     {
         int lastKey = oneKeyOverwrites ? 0 : CacheUnderTest.Keys.Length - 1;
         // Ids key each operation's result, so they must differ: Gen.Long gives MinValue or MaxValue on one draw in 64,
@@ -91,7 +94,7 @@ internal static class LinearizabilityCheck
         var operations = new List<GenOperation<CacheUnderTest, LruModel>> { get, get, set, set };
         if (oneKeyOverwrites)
         {
-            Check(create, operations, compareRemoveResults: false, iterations, seed, maxSequential: 2, maxParallel: 8);
+            Check(create, operations, compareRemoveResults: false, iterations, seed, maxSequential: 2, maxParallel: 8, policy);
             return;
         }
 
@@ -147,16 +150,16 @@ internal static class LinearizabilityCheck
                 (model, a) => model.Refresh(a.Id, Key(a))));
         }
 
-        Check(create, operations, offers.HasFlag(FaceOperations.RemoveResult), iterations, seed, maxSequential: 10, maxParallel: 5);
+        Check(create, operations, offers.HasFlag(FaceOperations.RemoveResult), iterations, seed, maxSequential: 10, maxParallel: 5, policy);
     }
 
     private static void Check(
         Func<FakeTimeProvider, ICacheFace> create, List<GenOperation<CacheUnderTest, LruModel>> operations, bool compareRemoveResults,
-        long iterations, string? seed, int maxSequential, int maxParallel)
+        long iterations, string? seed, int maxSequential, int maxParallel, AtomicLruEvictionPolicy policy)
         => Gen.Const(() =>
             {
                 var time = new FakeTimeProvider();
-                return (new CacheUnderTest(create(time), time), new LruModel(CheckedOptions.MaxItems));
+                return (new CacheUnderTest(create(time), time), new LruModel(CheckedOptions.MaxItems, anyVictim: policy == AtomicLruEvictionPolicy.TinyLfu));
             })
             .SampleParallel(
                 [.. operations],

@@ -38,10 +38,14 @@ public sealed class LruModel
     private List<Branch> _branches;
 
     /// <param name="maxItems">The cache's MaxItems.</param>
-    public LruModel(int maxItems)
+    /// <param name="anyVictim">
+    /// For Window TinyLFU: a write that must make room may evict any entry other than its own, so the model branches
+    /// over every choice and keeps no recency order. Every other result is still exact.
+    /// </param>
+    public LruModel(int maxItems, bool anyVictim = false)
     {
         MaxItems = maxItems;
-        _branches = [new Branch()];
+        _branches = [new Branch { AnyVictim = anyVictim }];
     }
 
     /// <summary>The cache's MaxItems.</summary>
@@ -99,7 +103,7 @@ public sealed class LruModel
     public void Remove(long id, string key) => StepAfterDrains(branch => [branch.Remove(id, key)]);
 
     /// <summary>Removes every entry.</summary>
-    public void Clear(long id) => Step(branch => [new Branch { Now = branch.Now, Results = branch.Results }.With(id, "ok")]);
+    public void Clear(long id) => Step(branch => [new Branch { Now = branch.Now, Results = branch.Results, AnyVictim = branch.AnyVictim }.With(id, "ok")]);
 
     /// <summary>The clock moves on; the background reclaim (which also replays reads) may run.</summary>
     public void Advance(long id, long milliseconds)
@@ -147,6 +151,9 @@ public sealed class LruModel
         /// <summary>Milliseconds since the start.</summary>
         public long Now { get; init; }
 
+        /// <summary>Whether a write may evict any entry (Window TinyLFU), with no recency order kept; see <see cref="LruModel(int, bool)"/>.</summary>
+        public bool AnyVictim { get; init; }
+
         internal bool IsLive(string key) => Entries.TryGetValue(key, out var entry) && Now < entry.ExpiresAt;
 
         internal Branch Clone() => new()
@@ -156,6 +163,7 @@ public sealed class LruModel
             Pending = [.. Pending],
             Results = new(Results),
             Now = Now,
+            AnyVictim = AnyVictim,
         };
 
         internal Branch With(long id, string result)
@@ -185,7 +193,7 @@ public sealed class LruModel
                 read.Entries[key] = (value, Math.Max(expiresAt, read.Now + sliding), sliding);
             }
 
-            if (!read.Pending.Contains(key))
+            if (!read.AnyVictim && !read.Pending.Contains(key))
             {
                 read.Pending.Add(key);
             }
@@ -226,6 +234,24 @@ public sealed class LruModel
             {
                 next.Order.Remove(key);
             }
+            else if (next.AnyVictim && next.Order.Count >= maxItems)
+            {
+                // Window TinyLFU: one write adds one entry, so one eviction, of any entry held.
+                foreach (string victim in next.Order)
+                {
+                    Branch evicted = next.Clone();
+                    evicted.Order.Remove(victim);
+                    evicted.Entries.Remove(victim);
+                    var (victimExpiresAt, victimSliding) = ExpiryOf(expiry, evicted.Now);
+                    evicted.Entries[key] = (value, victimExpiresAt, victimSliding);
+                    evicted.Order.Add(key);
+                    evicted.Order.Sort(StringComparer.Ordinal);
+                    evicted.Results[id] = "ok";
+                    yield return evicted;
+                }
+
+                yield break;
+            }
             else
             {
                 while (next.Order.Count >= maxItems)
@@ -240,6 +266,11 @@ public sealed class LruModel
             var (expiresAt, sliding) = ExpiryOf(expiry, next.Now);
             next.Entries[key] = (value, expiresAt, sliding);
             next.Order.Add(key);
+            if (next.AnyVictim)
+            {
+                next.Order.Sort(StringComparer.Ordinal); // no recency order: one canonical order, so equal states merge
+            }
+
             next.Results[id] = "ok";
             yield return next;
         }
@@ -262,6 +293,7 @@ public sealed class LruModel
             Pending = [.. Pending],
             Results = new(Results),
             Now = Now + milliseconds,
+            AnyVictim = AnyVictim,
         }.Reclaimed();
 
         /// <summary>A copy without the expired entries, which every write reclaims first.</summary>

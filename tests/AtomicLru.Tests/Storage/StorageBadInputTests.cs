@@ -20,6 +20,16 @@ public sealed class StorageBadInputTests
     }
 
     [Theory]
+    [InlineData(2)]
+    [InlineData(-1)]
+    public void An_eviction_policy_that_is_not_a_member_is_refused_by_name(int value)
+    {
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new AtomicLruStorage<string>(new AtomicLruOptions { EvictionPolicy = (AtomicLruEvictionPolicy)value }));
+        Assert.Equal("EvictionPolicy", error.ParamName);
+        Assert.Contains("must be Lru or TinyLfu", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData(0L)]
     [InlineData(4095L)]
     [InlineData(-1L)]

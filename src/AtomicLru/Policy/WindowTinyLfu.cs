@@ -1,0 +1,314 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using AtomicLru.Engine;
+
+namespace AtomicLru.Policy;
+
+/// <summary>
+/// The eviction order of <see cref="AtomicLruEvictionPolicy.TinyLfu"/>: Window TinyLFU. New entries enter a small window
+/// kept in LRU order (1 % of the limits); what the window pushes out joins the main region's probation segment as a
+/// candidate, and when the cache must make room, the candidate and main's least recently used entry (the victim) are
+/// compared by how often they were seen lately (<see cref="FrequencySketch"/>): the less frequent one leaves, the
+/// candidate on a tie. A read of a probation entry promotes it to the protected segment (80 % of main), whose overflow
+/// goes back to probation. Used only under the engine's policy lock.
+/// </summary>
+/// <remarks>
+/// <para>Each region is a <see cref="RecencyLog{TKey,TValue}"/>. The window is the engine's own log (its ends on the
+/// policy line); probation and protected number their slots from 2^60 and 2^61, so a node's stamp says which region
+/// holds it, and no two regions ever give the same stamp: a lock-free reader's stamp check stays exact when a node
+/// moves between regions, as when it moves within one.</para>
+/// <para>The regions are sized in the units of the limits: entries against <c>MaxItems</c> and bytes against the size
+/// limit, each region by both when both are set.</para>
+/// </remarks>
+internal sealed class WindowTinyLfu<TKey, TValue>
+    where TKey : notnull
+{
+    /// <summary>The first stamp of the probation segment; the window's stamps stay below it.</summary>
+    internal const long ProbationBase = 1L << 60;
+
+    /// <summary>The first stamp of the protected segment.</summary>
+    internal const long ProtectedBase = 2L << 60;
+
+    private readonly RecencyLog<TKey, TValue> _window;
+    private readonly RecencyLog<TKey, TValue> _probation;
+    private readonly RecencyLog<TKey, TValue> _protected;
+    private readonly List<Node<TKey, TValue>> _candidates = [];
+    private int _nextCandidate;
+    private FrequencySketch _sketch;
+    private long _windowBytes;
+    private long _probationBytes;
+    private long _protectedBytes;
+    private int _count;
+    private long _windowMaxItems;
+    private long _windowMaxBytes;
+    private long _protectedMaxItems;
+    private long _protectedMaxBytes;
+
+    /// <param name="window">The engine's recency log, which becomes the window.</param>
+    /// <param name="maxItems">The entry limit (<see cref="long.MaxValue"/> for none).</param>
+    /// <param name="maxSize">The size limit (<see cref="long.MaxValue"/> for none).</param>
+    internal WindowTinyLfu(RecencyLog<TKey, TValue> window, long maxItems, long maxSize)
+    {
+        _window = window;
+        _probation = new RecencyLog<TKey, TValue>(new PolicyState(), ProbationBase);
+        _protected = new RecencyLog<TKey, TValue>(new PolicyState(), ProtectedBase);
+        _sketch = new FrequencySketch(SketchCapacity(maxItems, maxSize));
+        SetLimits(maxItems, maxSize);
+    }
+
+    /// <summary>Entries in all three regions. Written under the lock; anyone may read it.</summary>
+    internal int Count => Volatile.Read(ref _count);
+
+    /// <summary>The regions' entry counts, for tests and invariant checks.</summary>
+    internal (int Window, int Probation, int Protected) RegionCounts => (_window.Count, _probation.Count, _protected.Count);
+
+    /// <summary>Sets the regions' sizes for new limits (1 % window, 80 % of the rest protected); the caller then evicts down to the limits.</summary>
+    internal void SetLimits(long maxItems, long maxSize)
+    {
+        _windowMaxItems = maxItems == long.MaxValue ? long.MaxValue : Math.Max(1, maxItems / 100);
+        _windowMaxBytes = maxSize == long.MaxValue ? long.MaxValue : Math.Max(1, maxSize / 100);
+        _protectedMaxItems = maxItems == long.MaxValue ? long.MaxValue : (long)((maxItems - _windowMaxItems) * 0.8);
+        _protectedMaxBytes = maxSize == long.MaxValue ? long.MaxValue : (long)((maxSize - _windowMaxBytes) * 0.8);
+        int capacity = SketchCapacity(maxItems, maxSize);
+        if (capacity > _sketch.SampleSize / 10 * 2 || capacity < _sketch.SampleSize / 10 / 4)
+        {
+            _sketch = new FrequencySketch(capacity); // far from what it was sized for: start afresh
+        }
+
+        DemoteProtectedOverflow();
+    }
+
+    /// <summary>Adds a new entry: it enters the window, and counts as seen once.</summary>
+    internal void Add(Node<TKey, TValue> node)
+    {
+        _window.Add(node);
+        _windowBytes += node.Size;
+        Volatile.Write(ref _count, _count + 1);
+        _sketch.Increment(node.Hash);
+    }
+
+    /// <summary>Puts <paramref name="added"/> where <paramref name="old"/> is (an overwrite under the same key), as its region's most recent; <see cref="RemoveReplaced"/> follows.</summary>
+    internal void AddInPlaceOf(Node<TKey, TValue> added, Node<TKey, TValue> old)
+    {
+        RecencyLog<TKey, TValue> region = RegionOf(old);
+        region.AddInPlaceOf(added);
+        Bytes(region) += added.Size;
+        _sketch.Increment(added.Hash);
+    }
+
+    /// <summary>Takes out the node <see cref="AddInPlaceOf"/> replaced.</summary>
+    internal void RemoveReplaced(Node<TKey, TValue> old)
+    {
+        RecencyLog<TKey, TValue> region = RegionOf(old);
+        region.RemoveReplaced(old);
+        Bytes(region) -= old.Size;
+    }
+
+    /// <summary>Takes a node out of its region; <paramref name="sweepLater"/> as <see cref="RecencyLog{TKey,TValue}.Remove"/> takes it.</summary>
+    internal void Remove(Node<TKey, TValue> node, bool sweepLater)
+    {
+        RecencyLog<TKey, TValue> region = RegionOf(node);
+        Bytes(region) -= node.Size;
+        region.Remove(node, sweepLater);
+        Volatile.Write(ref _count, _count - 1);
+    }
+
+    /// <summary>A node held changed its size in place (an overwrite that kept the node).</summary>
+    internal void Resized(Node<TKey, TValue> node, long delta) => Bytes(RegionOf(node)) += delta;
+
+    /// <summary>
+    /// A read or write of a node held: counted in the sketch; the node becomes its region's most recent, and a probation
+    /// node moves to protected. With <paramref name="underContention"/>, a window or protected node already among its
+    /// region's newest quarter stays where it is (see <c>LruEngine.ReplayReadUnderContention</c>).
+    /// </summary>
+    internal void OnAccess(Node<TKey, TValue> node, bool underContention = false)
+    {
+        _sketch.Increment(node.Hash);
+        long stamp = node.RecencyStamp;
+        if (stamp >= ProtectedBase)
+        {
+            if (!underContention || !_protected.IsAmongNewest(node))
+            {
+                _protected.MoveToFirst(node);
+            }
+        }
+        else if (stamp >= ProbationBase)
+        {
+            _probation.MoveTo(_protected, node);
+            _probationBytes -= node.Size;
+            _protectedBytes += node.Size;
+            DemoteProtectedOverflow();
+        }
+        else if (!underContention || !_window.IsAmongNewest(node))
+        {
+            _window.MoveToFirst(node);
+        }
+    }
+
+    /// <summary>
+    /// Before a write makes room for <paramref name="entries"/> more entries of <paramref name="bytes"/> more bytes, which
+    /// will enter the window: the window hands its oldest entries, until those fit in it, to probation as candidates for
+    /// <see cref="NextToEvict"/>.
+    /// </summary>
+    internal void PushOutOfWindow(int entries, long bytes)
+    {
+        _candidates.Clear();
+        _nextCandidate = 0;
+        while ((_window.Count + entries > _windowMaxItems || _windowBytes + bytes > _windowMaxBytes) && _window.Count > 0)
+        {
+            Node<TKey, TValue> oldest = _window.Last!;
+            _window.MoveTo(_probation, oldest);
+            _windowBytes -= oldest.Size;
+            _probationBytes += oldest.Size;
+            _candidates.Add(oldest);
+        }
+    }
+
+    /// <summary>
+    /// The entry to evict next while the cache is over a limit: the first candidate <see cref="PushOutOfWindow"/> handed to
+    /// probation against main's victim, the less frequently seen of the two (the candidate on a tie); main's victim
+    /// alone when no candidate is left. A candidate that beats a victim stays the candidate for the next comparison.
+    /// Never <paramref name="keep"/> or a pinned entry; the caller has checked that enough evictable entries exist.
+    /// </summary>
+    internal Node<TKey, TValue> NextToEvict(Node<TKey, TValue>? keep)
+    {
+        Node<TKey, TValue> victim = Victim(keep)
+            ?? throw new InvalidOperationException("Window TinyLFU found no entry to evict though the engine counted enough.");
+        while (_nextCandidate < _candidates.Count)
+        {
+            Node<TKey, TValue> candidate = _candidates[_nextCandidate];
+            if (candidate.RecencyStamp < ProbationBase || candidate.RecencyStamp >= ProtectedBase || candidate.Pinned || ReferenceEquals(candidate, keep))
+            {
+                _nextCandidate++; // evicted or moved since, or not evictable: the next one competes
+                continue;
+            }
+
+            if (ReferenceEquals(candidate, victim) || _sketch.Frequency(candidate.Hash) <= _sketch.Frequency(victim.Hash))
+            {
+                _nextCandidate++;
+                return candidate;
+            }
+
+            return victim;
+        }
+
+        return victim;
+    }
+
+    /// <summary>Drops the candidates once a write has made its room: an evicted candidate must not stay reachable from here.</summary>
+    internal void ForgetCandidates()
+    {
+        _candidates.Clear();
+        _nextCandidate = 0;
+    }
+
+    /// <summary>The node to evict when no candidate competes (a smaller limit, a compaction): main's oldest first, the window's last.</summary>
+    internal Node<TKey, TValue>? Victim(Node<TKey, TValue>? keep = null)
+        => OldestEvictable(_probation, keep) ?? OldestEvictable(_protected, keep) ?? OldestEvictable(_window, keep);
+
+    /// <summary>Every node, main's probation first, then protected, then the window, each oldest first. Nothing may change meanwhile.</summary>
+    internal IEnumerable<Node<TKey, TValue>> All()
+    {
+        foreach (Node<TKey, TValue> node in _probation.OldestFirst())
+        {
+            yield return node;
+        }
+
+        foreach (Node<TKey, TValue> node in _protected.OldestFirst())
+        {
+            yield return node;
+        }
+
+        foreach (Node<TKey, TValue> node in _window.OldestFirst())
+        {
+            yield return node;
+        }
+    }
+
+    /// <summary>Marks every node gone, handing each to <paramref name="visit"/>, and empties the regions.</summary>
+    internal void Clear(Action<Node<TKey, TValue>> visit)
+    {
+        _window.Clear(visit);
+        _probation.Clear(visit);
+        _protected.Clear(visit);
+        _windowBytes = _probationBytes = _protectedBytes = 0;
+        Volatile.Write(ref _count, 0);
+    }
+
+    /// <summary>Checks the regions' bookkeeping; throws naming what is wrong. Under the lock; O(n).</summary>
+    internal void CheckInvariants()
+    {
+        Check(_window, 0, ProbationBase, _windowBytes, "window");
+        Check(_probation, ProbationBase, ProtectedBase, _probationBytes, "probation");
+        Check(_protected, ProtectedBase, long.MaxValue, _protectedBytes, "protected");
+        if (_window.Count + _probation.Count + _protected.Count != _count)
+        {
+            throw new InvalidOperationException($"Engine invariant broken: the regions hold {_window.Count} + {_probation.Count} + {_protected.Count} entries, the policy counts {_count}");
+        }
+
+        static void Check(RecencyLog<TKey, TValue> region, long from, long to, long bytes, string name)
+        {
+            long sum = 0;
+            foreach (Node<TKey, TValue> node in region.OldestFirst())
+            {
+                sum += node.Size;
+                if (node.RecencyStamp < from || node.RecencyStamp >= to)
+                {
+                    throw new InvalidOperationException($"Engine invariant broken: a node in the {name} has stamp {node.RecencyStamp}, outside its range");
+                }
+            }
+
+            if (sum != bytes || !region.StampsMatchSlots() || region.UnsweptNodes() >= RecencyLog<TKey, TValue>.SweepEvery)
+            {
+                throw new InvalidOperationException($"Engine invariant broken: the {name}'s sizes add up to {sum}, it counts {bytes}, or its stamps or sweeps are wrong");
+            }
+        }
+    }
+
+    /// <summary>The region that holds the node, by its stamp.</summary>
+    private RecencyLog<TKey, TValue> RegionOf(Node<TKey, TValue> node)
+        => node.RecencyStamp >= ProtectedBase ? _protected : node.RecencyStamp >= ProbationBase ? _probation : _window;
+
+    private ref long Bytes(RecencyLog<TKey, TValue> region)
+    {
+        if (ReferenceEquals(region, _window))
+        {
+            return ref _windowBytes;
+        }
+
+        return ref ReferenceEquals(region, _probation) ? ref _probationBytes : ref _protectedBytes;
+    }
+
+    /// <summary>The region's least recent node that may be evicted; pinned nodes and <paramref name="keep"/> are moved out of the way. Null if it has none.</summary>
+    private static Node<TKey, TValue>? OldestEvictable(RecencyLog<TKey, TValue> region, Node<TKey, TValue>? keep)
+    {
+        for (int looked = 0, count = region.Count; looked < count; looked++)
+        {
+            Node<TKey, TValue> node = region.Last!;
+            if (!node.Pinned && !ReferenceEquals(node, keep))
+            {
+                return node;
+            }
+
+            region.MoveToFirst(node);
+        }
+
+        return null;
+    }
+
+    private void DemoteProtectedOverflow()
+    {
+        while ((_protected.Count > _protectedMaxItems || _protectedBytes > _protectedMaxBytes) && _protected.Count > 0)
+        {
+            Node<TKey, TValue> oldest = _protected.Last!;
+            _protected.MoveTo(_probation, oldest);
+            _protectedBytes -= oldest.Size;
+            _probationBytes += oldest.Size;
+        }
+    }
+
+    /// <summary>How many entries the sketch is sized for: the entry limit, else a guess from the size limit (256 bytes an entry).</summary>
+    private static int SketchCapacity(long maxItems, long maxSize)
+        => (int)Math.Clamp(maxItems != long.MaxValue ? maxItems : maxSize == long.MaxValue ? 1024 : maxSize / 256, 16, 1 << 26);
+}

@@ -1,0 +1,246 @@
+using System;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using AtomicLru.Engine;
+using Microsoft.Extensions.Time.Testing;
+
+namespace AtomicLru.Tests;
+
+/// <summary>
+/// The engine under <see cref="AtomicLruEvictionPolicy.TinyLfu"/>: every write is stored and the limits hold as under
+/// LRU, while entries read again and again survive scans and loops that flush an LRU.
+/// </summary>
+public sealed class WindowTinyLfuTests
+{
+    private readonly FakeTimeProvider _time = new();
+    private readonly RecordingListener _removals = new();
+
+    private LruEngine<string, string> Create(int? maxItems, long? maxSize = null, AtomicLruEvictionPolicy policy = AtomicLruEvictionPolicy.TinyLfu)
+        => new(maxItems, maxSize, _time, TimeSpan.FromSeconds(1), StringComparer.Ordinal, _removals, evictionPolicy: policy);
+
+    [Fact]
+    public void Every_Set_is_stored_and_readable_at_once_and_MaxItems_holds_after_each()
+    {
+        using var engine = Create(maxItems: 100);
+        for (int i = 0; i < 100; i++)
+        {
+            engine.Set($"hot{i}", "v", Timeout.InfiniteTimeSpan, 1);
+        }
+
+        for (int round = 0; round < 5; round++)
+        {
+            for (int i = 0; i < 100; i++)
+            {
+                Assert.True(engine.TryGet($"hot{i}", out _));
+            }
+        }
+
+        for (int i = 0; i < 1000; i++)
+        {
+            Assert.True(engine.Set($"once{i}", "v", Timeout.InfiniteTimeSpan, 1));
+            Assert.True(engine.TryGet($"once{i}", out _)); // stored, though it is seen far less than what it competes with
+            Assert.True(engine.Count <= 100);
+        }
+
+        engine.CheckInvariants();
+    }
+
+    [Fact]
+    public void Entries_read_again_and_again_survive_a_scan_that_flushes_an_LRU()
+    {
+        foreach (AtomicLruEvictionPolicy policy in new[] { AtomicLruEvictionPolicy.Lru, AtomicLruEvictionPolicy.TinyLfu })
+        {
+            using var engine = Create(maxItems: 200, policy: policy);
+            for (int i = 0; i < 100; i++)
+            {
+                engine.Set($"hot{i}", "v", Timeout.InfiniteTimeSpan, 1);
+            }
+
+            for (int round = 0; round < 3; round++)
+            {
+                for (int i = 0; i < 100; i++)
+                {
+                    engine.TryGet($"hot{i}", out _);
+                }
+            }
+
+            for (int i = 0; i < 5000; i++)
+            {
+                engine.Set($"scan{i}", "v", Timeout.InfiniteTimeSpan, 1); // each read once, never again
+            }
+
+            int survivors = Enumerable.Range(0, 100).Count(i => engine.TryGet($"hot{i}", out _));
+            if (policy == AtomicLruEvictionPolicy.Lru)
+            {
+                Assert.Equal(0, survivors);
+            }
+            else
+            {
+                Assert.True(survivors >= 90, $"{survivors} of 100 hot entries survived the scan");
+            }
+
+            engine.CheckInvariants();
+        }
+    }
+
+    [Fact]
+    public void A_loop_larger_than_the_cache_hits_under_TinyLfu_where_LRU_never_does()
+    {
+        double LoopHitRatio(AtomicLruEvictionPolicy policy)
+        {
+            using var engine = Create(maxItems: 500, policy: policy);
+            int hits = 0, reads = 0;
+            for (int pass = 0; pass < 20; pass++)
+            {
+                for (int i = 0; i < 1000; i++)
+                {
+                    string key = $"k{i}";
+                    reads++;
+                    if (engine.TryGet(key, out _))
+                    {
+                        hits++;
+                    }
+                    else
+                    {
+                        engine.Set(key, "v", Timeout.InfiniteTimeSpan, 1);
+                    }
+                }
+            }
+
+            engine.CheckInvariants();
+            return (double)hits / reads;
+        }
+
+        Assert.Equal(0, LoopHitRatio(AtomicLruEvictionPolicy.Lru));
+        Assert.InRange(LoopHitRatio(AtomicLruEvictionPolicy.TinyLfu), 0.35, 0.5);
+    }
+
+    [Fact]
+    public void The_byte_limit_holds_after_every_write_with_entries_of_many_sizes()
+    {
+        using var engine = Create(maxItems: null, maxSize: 100_000);
+        var random = new Random(5);
+        for (int i = 0; i < 20_000; i++)
+        {
+            string key = $"k{random.Next(3000)}";
+            if (random.Next(3) == 0)
+            {
+                engine.TryGet(key, out _);
+            }
+            else
+            {
+                engine.Set(key, "v", Timeout.InfiniteTimeSpan, random.Next(1, 2000));
+                Assert.True(engine.TryGet(key, out _));
+            }
+
+            Assert.InRange(engine.Size, 0, 100_000);
+        }
+
+        engine.CheckInvariants();
+    }
+
+    [Fact]
+    public void Pinned_entries_are_never_evicted()
+    {
+        using var engine = Create(maxItems: 10);
+        for (int i = 0; i < 5; i++)
+        {
+            engine.Set($"pinned{i}", "v", Timeout.InfiniteTimeSpan, 1, pinned: true);
+        }
+
+        for (int i = 0; i < 1000; i++)
+        {
+            engine.Set($"k{i}", "v", Timeout.InfiniteTimeSpan, 1);
+        }
+
+        Assert.All(Enumerable.Range(0, 5), i => Assert.True(engine.TryGet($"pinned{i}", out _)));
+        Assert.Equal(10, engine.Count);
+        engine.CheckInvariants();
+    }
+
+    [Fact]
+    public void Overwrites_removals_expiry_clear_and_a_smaller_limit_keep_the_regions_consistent()
+    {
+        using var engine = Create(maxItems: 50);
+        var random = new Random(11);
+        for (int i = 0; i < 5000; i++)
+        {
+            string key = $"k{random.Next(120)}";
+            switch (random.Next(6))
+            {
+                case 0:
+                    engine.Remove(key);
+                    break;
+                case 1:
+                    engine.Set(key, "v", TimeSpan.FromSeconds(random.Next(1, 5)), random.Next(1, 4));
+                    break;
+                case 2:
+                    _time.Advance(TimeSpan.FromSeconds(1));
+                    break;
+                default:
+                    if (!engine.TryGet(key, out _))
+                    {
+                        engine.Set(key, "v", Timeout.InfiniteTimeSpan, random.Next(1, 4));
+                    }
+
+                    break;
+            }
+
+            if (i % 1000 == 999)
+            {
+                engine.CheckInvariants();
+            }
+        }
+
+        engine.Reconfigure(10, null, null, TimeSpan.FromSeconds(1));
+        Assert.True(engine.Count <= 10);
+        engine.CheckInvariants();
+        engine.Clear();
+        Assert.Equal(0, engine.Count);
+        engine.CheckInvariants();
+    }
+
+    [Fact]
+    public async Task Many_threads_reading_and_writing_leave_consistent_regions_and_the_limits_held()
+    {
+        using var engine = Create(maxItems: 300, maxSize: 20_000);
+        using var stop = new CancellationTokenSource();
+        int violations = 0;
+        Task[] workers = [.. Enumerable.Range(0, 4).Select(t => Task.Factory.StartNew(() =>
+        {
+            var random = new Random(t);
+            while (!stop.IsCancellationRequested)
+            {
+                string key = $"k{(int)(Math.Pow(random.NextDouble(), 3) * 2000)}";
+                if (random.Next(4) != 0)
+                {
+                    if (engine.TryGet(key, out string? value) && value != "v:" + key)
+                    {
+                        Interlocked.Increment(ref violations);
+                    }
+                }
+                else
+                {
+                    engine.Set(key, "v:" + key, Timeout.InfiniteTimeSpan, random.Next(1, 100));
+                }
+
+                if (engine.Count > 300 || engine.Size > 20_000)
+                {
+                    Interlocked.Increment(ref violations);
+                }
+            }
+        }, TaskCreationOptions.LongRunning))];
+
+        for (int round = 0; round < 20; round++)
+        {
+            await Task.Delay(50); // lets the workers run; nothing here waits for an expiry
+            engine.CheckInvariants();
+        }
+
+        await stop.CancelAsync();
+        await Task.WhenAll(workers);
+        engine.CheckInvariants();
+        Assert.Equal(0, violations);
+    }
+}
