@@ -5,6 +5,8 @@
 #   build/bench.sh operations    the BenchmarkDotNet suites only
 #   build/bench.sh <section>     one side-by-side section, printed only: latency | zipf | churn | ttl | bytes |
 #                                hitratio [traces folder] | memory | cores
+#   build/bench.sh tinylfu       both eviction policies beside BitFaster ConcurrentLfu: hit ratio on every trace, Zipf
+#                                throughput, hit latency -> docs/benchmarks/tinylfu.md (~4 min)
 #   build/bench.sh multinode     HybridCache/FusionCache over a redis-server it starts on a free loopback port
 #                                -> docs/benchmarks/multinode.md (~2 min; installs redis-server if missing)
 # A run that fails leaves the committed reports as they were: output goes to a temporary folder first.
@@ -43,11 +45,23 @@ multinode() {
   mv "$tmp/multinode.md" "$out/"
 }
 
+tinylfu() {
+  {
+    echo "# Window TinyLFU, measured"
+    echo
+    echo "Run $(date -u '+%Y-%m-%d %H:%M') UTC by \`build/bench.sh tinylfu\`. AtomicLru seeds its frequency sketch at random per cache, and BitFaster ConcurrentLfu and MemoryCache are not deterministic either: hit ratios move by a few tenths between runs (the model's are fixed). Throughput and latency move by half between runs on a 2-core VM: read the ratios, taken within each round."
+    echo
+    "$exe" tinylfu
+  } | tee "$tmp/tinylfu.md"
+  mv "$tmp/tinylfu.md" "$out/"
+}
+
 case "${1:-}" in
   "") side_by_side ;;
   --operations) side_by_side; operations ;;
   operations) operations ;;
   multinode) multinode ;;
+  tinylfu) tinylfu ;;
   latency|zipf|churn|ttl|bytes|hitratio|memory|cores) "$exe" "$@" ;;
   *) echo "unknown section '$1'; see the header of $0" >&2; exit 2 ;;
 esac

@@ -34,6 +34,8 @@ internal static class Candidates
     internal const string BitFasterTimed = "BitFaster ConcurrentTLru";
     internal const string Memory = "MemoryCache";
     internal const string Atomic = "AtomicLru";
+    internal const string BitFasterLfu = "BitFaster ConcurrentLfu";
+    internal const string AtomicTinyLfu = "AtomicLru TinyLfu";
 
     internal static ICandidate Create(string name, int capacity, TimeSpan? ttl = null) => name switch
     {
@@ -43,6 +45,8 @@ internal static class Candidates
         BitFasterTimed => new BitFasterTimedCandidate(capacity, ttl ?? TimeSpan.FromHours(1)),
         Memory => new MemoryCandidate(capacity, ttl),
         Atomic => new AtomicCandidate(capacity, ttl),
+        BitFasterLfu => new BitFasterLfuCandidate(capacity),
+        AtomicTinyLfu => new AtomicCandidate(capacity, ttl, AtomicLruEvictionPolicy.TinyLfu),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, "No such candidate."),
     };
 
@@ -187,11 +191,29 @@ internal static class Candidates
         public void Dispose() => _cache.Dispose();
     }
 
-    private sealed class AtomicCandidate(int capacity, TimeSpan? ttl) : ICandidate
+    /// <summary>BitFaster's Window TinyLFU, as it comes (maintenance scheduled on the thread pool).</summary>
+    private sealed class BitFasterLfuCandidate(int capacity) : ICandidate
     {
-        private readonly AtomicLruStorage<object> _storage = new(new AtomicLruOptions { MaxItems = capacity, DefaultTtl = ttl });
+        private readonly BitFaster.Caching.Lfu.ConcurrentLfu<string, object> _lfu = new(capacity);
 
-        public string Name => Atomic;
+        public string Name => BitFasterLfu;
+
+        public int Count => _lfu.Count;
+
+        public bool TryGet(string key, out object? value) => _lfu.TryGet(key, out value);
+
+        public void Set(string key, object value) => _lfu.AddOrUpdate(key, value);
+
+        public void Dispose()
+        {
+        }
+    }
+
+    private sealed class AtomicCandidate(int capacity, TimeSpan? ttl, AtomicLruEvictionPolicy policy = AtomicLruEvictionPolicy.Lru) : ICandidate
+    {
+        private readonly AtomicLruStorage<object> _storage = new(new AtomicLruOptions { MaxItems = capacity, DefaultTtl = ttl, EvictionPolicy = policy });
+
+        public string Name => policy == AtomicLruEvictionPolicy.Lru ? Atomic : AtomicTinyLfu;
 
         public int Count => _storage.Count;
 

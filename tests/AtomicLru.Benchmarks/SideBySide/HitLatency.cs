@@ -20,10 +20,14 @@ internal static class HitLatency
     private const int Reads = 1_000_000;
     private const int Rounds = 9;
 
-    private static readonly string[] Names = [Candidates.Dictionary, Candidates.LockedLru, Candidates.BitFaster, Candidates.Memory, Candidates.Atomic];
+    private static readonly string[] DefaultNames = [Candidates.Dictionary, Candidates.LockedLru, Candidates.BitFaster, Candidates.Memory, Candidates.Atomic];
 
-    public static void Run()
+    private static string[] Names = DefaultNames;
+
+    /// <summary>Both key kinds, over <paramref name="names"/> (the default candidates when null; the first is the ratios' baseline column).</summary>
+    public static void Run(string[]? names = null)
     {
+        Names = names ?? DefaultNames;
         string[] keys = Enumerable.Range(0, Entries).Select(i => "key:" + i).ToArray();
         string[] cycle = keys.ToArray();
         new Random(7).Shuffle(cycle);

@@ -51,7 +51,7 @@ internal static class ZipfThroughput
         Report.Line();
     }
 
-    private static double Measure(ICandidate cache, string[] keys, int[] sample, int threads, object value)
+    internal static double Measure(ICandidate cache, string[] keys, int[] sample, int threads, object value)
     {
         // Warm up on the first quarter of thread 0's slice, then time every thread's slice.
         for (int i = 0; i < OperationsPerThread / 4; i++)
