@@ -37,12 +37,15 @@ internal sealed class FrequencySketch
     private int _additions;
 
     /// <summary>A sketch for a cache of about <paramref name="capacity"/> entries.</summary>
-    /// <param name="capacity">The entries the cache holds at most (at least 1); sets the memory (8 bytes per entry, rounded up to a power of two) and the aging period.</param>
+    /// <param name="capacity">The entries the cache holds at most (at least 1); sets the memory (8 bytes per entry, rounded up to a
+    /// power of two, and at least 8 KB: a small cache meets many more keys than it holds, and a sketch sized to it alone
+    /// counted them with so many collisions that it admitted at random: docs/decisions/0014-window-tinylfu.md) and the
+    /// aging period (ten events per entry).</param>
     /// <param name="seed">The hash seed; null for a random one, which is what caches use (a fixed one is for tests).</param>
     internal FrequencySketch(int capacity, ulong? seed = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
-        int longs = (int)Math.Min(BitOperations.RoundUpToPowerOf2((uint)Math.Max(capacity, 8)), 1u << 27);
+        int longs = (int)Math.Min(BitOperations.RoundUpToPowerOf2((uint)Math.Max(capacity, 1024)), 1u << 27);
         _table = new long[longs];
         _blockMask = (longs >> 3) - 1;
         _seed = seed ?? BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8)) | 1;

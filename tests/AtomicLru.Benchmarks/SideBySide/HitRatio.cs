@@ -27,29 +27,41 @@ internal static class HitRatio
         Report.Line();
         Report.Line("| trace | capacity | Bélády | exact LRU | AtomicLru | AtomicLru − exact LRU | BitFaster ConcurrentLru | MemoryCache |");
         Report.Line("|---|---|---|---|---|---|---|---|");
+        foreach ((string name, int[] trace, int capacity) in Rows(directory))
+        {
+            Row(name, trace, capacity);
+        }
+
+        Report.Line();
+    }
+
+    /// <summary>The rows of every hit-ratio table: each trace at 10, 25 and 50 % of its distinct keys, then Zipf 0.9 at three capacities.</summary>
+    internal static List<(string Name, int[] Trace, int Capacity)> Rows(string directory)
+    {
         string[] traces = Directory.GetFiles(directory, "*.trace.gz");
         if (traces.Length == 0)
         {
             throw new FileNotFoundException($"No *.trace.gz in {directory}.");
         }
 
+        var rows = new List<(string Name, int[] Trace, int Capacity)>();
         foreach (string path in traces.OrderBy(p => p, StringComparer.Ordinal))
         {
             int[] trace = Read(path);
             int distinct = trace.Distinct().Count();
             foreach (double share in new[] { 0.1, 0.25, 0.5 })
             {
-                Row(Path.GetFileName(path).Replace(".trace.gz", "", StringComparison.Ordinal), trace, Math.Max(3, (int)(distinct * share)));
+                rows.Add((Path.GetFileName(path).Replace(".trace.gz", "", StringComparison.Ordinal), trace, Math.Max(3, (int)(distinct * share))));
             }
         }
 
         int[] zipf = Zipf.Sample(0.9, 1_000_000, 2_000_000, seed: 5);
         foreach (int capacity in new[] { 1_000, 10_000, 100_000 })
         {
-            Row("zipf 0.9", zipf, capacity);
+            rows.Add(("zipf 0.9", zipf, capacity));
         }
 
-        Report.Line();
+        return rows;
     }
 
     private static void Row(string name, int[] trace, int capacity)

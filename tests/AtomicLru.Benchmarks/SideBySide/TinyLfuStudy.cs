@@ -27,23 +27,7 @@ internal static class TinyLfuStudy
         Report.Line();
         Report.Line("| trace | capacity | Bélády | AtomicLru Lru | AtomicLru TinyLfu | BitFaster ConcurrentLfu | MemoryCache | TinyLfu − ConcurrentLfu | TinyLfu − MemoryCache | model 1 % | model adaptive |");
         Report.Line("|---|---|---|---|---|---|---|---|---|---|---|");
-        var rows = new List<(string Trace, int[] Keys, int Capacity)>();
-        foreach (string path in Directory.GetFiles(directory, "*.trace.gz").OrderBy(p => p, StringComparer.Ordinal))
-        {
-            int[] trace = HitRatio.Read(path);
-            int distinct = trace.Distinct().Count();
-            foreach (double share in new[] { 0.1, 0.25, 0.5 })
-            {
-                rows.Add((Path.GetFileName(path).Replace(".trace.gz", "", StringComparison.Ordinal), trace, Math.Max(3, (int)(distinct * share))));
-            }
-        }
-
-        int[] zipf = Zipf.Sample(0.9, 1_000_000, 2_000_000, seed: 5);
-        foreach (int capacity in new[] { 1_000, 10_000, 100_000 })
-        {
-            rows.Add(("zipf 0.9", zipf, capacity));
-        }
-
+        var rows = HitRatio.Rows(directory);
         double fixedSum = 0, adaptiveSum = 0, engineSum = 0, lfuSum = 0;
         foreach ((string name, int[] trace, int capacity) in rows)
         {

@@ -89,16 +89,17 @@ public sealed class FrequencySketchTests
     [Fact]
     public void Which_keys_share_counters_depends_on_the_seed()
     {
-        // Keys that look seen to one sketch only because all four of their counters are shared with hot keys...
-        var first = new FrequencySketch(64, seed: 11);
-        var second = new FrequencySketch(64, seed: 12);
-        for (int hot = 0; hot < 50; hot++)
+        // Keys that look seen to one sketch only because all four of their counters are shared with keys that were seen
+        // (2,000 of them in 1,024 longs, before the first halving at 5,000)...
+        var first = new FrequencySketch(500, seed: 11);
+        var second = new FrequencySketch(500, seed: 12);
+        for (int hot = 0; hot < 2000; hot++)
         {
             first.Increment(hot);
             second.Increment(hot);
         }
 
-        int[] collidingInFirst = [.. Enumerable.Range(1000, 200_000).Where(h => first.Frequency(h) > 0)];
+        int[] collidingInFirst = [.. Enumerable.Range(10_000, 300_000).Where(h => first.Frequency(h) > 0)];
         Assert.True(collidingInFirst.Length >= 20, $"{collidingInFirst.Length} colliding keys");
 
         // ...are not the keys that look seen to a sketch with another seed.
@@ -109,16 +110,16 @@ public sealed class FrequencySketchTests
     [Fact]
     public void A_random_seed_differs_between_sketches()
     {
-        var a = new FrequencySketch(64);
-        var b = new FrequencySketch(64);
-        for (int hot = 0; hot < 50; hot++)
+        var a = new FrequencySketch(500);
+        var b = new FrequencySketch(500);
+        for (int hot = 0; hot < 2000; hot++)
         {
             a.Increment(hot);
             b.Increment(hot);
         }
 
-        int[] collideA = [.. Enumerable.Range(1000, 200_000).Where(h => a.Frequency(h) > 0)];
-        int[] collideB = [.. Enumerable.Range(1000, 200_000).Where(h => b.Frequency(h) > 0)];
+        int[] collideA = [.. Enumerable.Range(10_000, 300_000).Where(h => a.Frequency(h) > 0)];
+        int[] collideB = [.. Enumerable.Range(10_000, 300_000).Where(h => b.Frequency(h) > 0)];
         Assert.NotEqual(collideA, collideB);
     }
 
