@@ -181,6 +181,9 @@ internal sealed partial class LruEngine<TKey, TValue> : IDisposable
 
     internal EngineClock Clock => _clock;
 
+    /// <summary>Window TinyLFU's state, or null under exact LRU. For tests.</summary>
+    internal WindowTinyLfu<TKey, TValue>? TinyLfu => _lfu;
+
     /// <summary>
     /// Changes the limits and the reclaim period of a running engine. Before it returns, the least recently used
     /// entries (never pinned ones) are evicted, as <see cref="RemovalReason.Capacity"/>, until what is held fits

@@ -36,6 +36,12 @@ internal sealed class WindowTinyLfu<TKey, TValue>
     private readonly List<Node<TKey, TValue>> _candidates = [];
     private int _nextCandidate;
     private FrequencySketch _sketch;
+
+    /// <summary>The most entries the sketch is ever sized for under the current limits; it starts smaller (see <see cref="SizeSketchWhenHalfFull"/>).</summary>
+    private int _sketchCeiling;
+    private long _maxItems;
+    private long _maxSize;
+    private bool _sketchSized;
     private long _windowBytes;
     private long _probationBytes;
     private long _protectedBytes;
@@ -53,7 +59,8 @@ internal sealed class WindowTinyLfu<TKey, TValue>
         _window = window;
         _probation = new RecencyLog<TKey, TValue>(new PolicyState(), ProbationBase);
         _protected = new RecencyLog<TKey, TValue>(new PolicyState(), ProtectedBase);
-        _sketch = new FrequencySketch(SketchCapacity(maxItems, maxSize));
+        _sketchCeiling = SketchCeiling(maxItems, maxSize);
+        _sketch = new FrequencySketch(Math.Min(_sketchCeiling, UpFrontSketchCapacity));
         SetLimits(maxItems, maxSize);
     }
 
@@ -64,20 +71,37 @@ internal sealed class WindowTinyLfu<TKey, TValue>
     internal (int Window, int Probation, int Protected) RegionCounts => (_window.Count, _probation.Count, _protected.Count);
 
     /// <summary>Sets the regions' sizes for new limits (1 % window, 80 % of the rest protected); the caller then evicts down to the limits.</summary>
+    /// <param name="maxItems">The entry limit; <see cref="long.MaxValue"/>, or the engine's own ceiling of 2^30 - 1, for none.</param>
+    /// <param name="maxSize">The size limit; <see cref="long.MaxValue"/> for none.</param>
     internal void SetLimits(long maxItems, long maxSize)
     {
+        if (maxItems >= RecencyLog<TKey, TValue>.MaxCapacity - 1)
+        {
+            maxItems = long.MaxValue; // no count limit: the engine caps the count at 2^30 - 1 all the same
+        }
+
+        _maxItems = maxItems;
+        _maxSize = maxSize;
         _windowMaxItems = maxItems == long.MaxValue ? long.MaxValue : Math.Max(1, maxItems / 100);
         _windowMaxBytes = maxSize == long.MaxValue ? long.MaxValue : Math.Max(1, maxSize / 100);
         _protectedMaxItems = maxItems == long.MaxValue ? long.MaxValue : (long)((maxItems - _windowMaxItems) * 0.8);
         _protectedMaxBytes = maxSize == long.MaxValue ? long.MaxValue : (long)((maxSize - _windowMaxBytes) * 0.8);
-        int capacity = SketchCapacity(maxItems, maxSize);
-        if (capacity > _sketch.SampleSize / 10 * 2 || capacity < _sketch.SampleSize / 10 / 4)
+        _sketchCeiling = SketchCeiling(maxItems, maxSize);
+        if (_sketch.SampleSize / 10 > 2L * _sketchCeiling)
         {
-            _sketch = new FrequencySketch(capacity); // far from what it was sized for: start afresh
+            _sketch = new FrequencySketch(_sketchCeiling); // far smaller limits: start afresh at their size
         }
 
+        _sketchSized = false; // sized again for the new limits once the cache is half full
+        SizeSketchWhenHalfFull();
         DemoteProtectedOverflow();
     }
+
+    /// <summary>The most entries a sketch is sized for before the cache is half full: 2^20 (8 MB).</summary>
+    private const int UpFrontSketchCapacity = 1 << 20;
+
+    /// <summary>The sketch's size in entries, for tests.</summary>
+    internal int SketchCapacity => _sketch.SampleSize / 10;
 
     /// <summary>Adds a new entry: it enters the window, and counts as seen once.</summary>
     internal void Add(Node<TKey, TValue> node)
@@ -85,7 +109,37 @@ internal sealed class WindowTinyLfu<TKey, TValue>
         _window.Add(node);
         _windowBytes += node.Size;
         Volatile.Write(ref _count, _count + 1);
+        if (!_sketchSized)
+        {
+            SizeSketchWhenHalfFull();
+        }
+
         _sketch.Increment(node.Hash);
+    }
+
+    /// <summary>
+    /// Once the cache is half full, sizes the sketch for the entries it will hold when full, if the first guess was off by
+    /// more than half: the entry limit when there is one (sized up front only up to 2^20 entries, so that a large limit
+    /// the cache never reaches costs no more than 8 MB), else twice the entries held at half the byte limit. The counts
+    /// start afresh then; no eviction has asked the sketch yet. A cache with no limit keeps its first, small sketch.
+    /// </summary>
+    private void SizeSketchWhenHalfFull()
+    {
+        long bytes = _windowBytes + _probationBytes + _protectedBytes;
+        bool halfFull = (_maxItems != long.MaxValue && _count >= _maxItems / 2) || (_maxSize != long.MaxValue && bytes >= _maxSize / 2);
+        if (!halfFull)
+        {
+            return;
+        }
+
+        _sketchSized = true;
+        long entries = _maxItems != long.MaxValue ? _maxItems : 2L * Math.Max(_count, 1);
+        int capacity = (int)Math.Clamp(entries, 16, _sketchCeiling);
+        int sized = _sketch.SampleSize / 10;
+        if (capacity > 2L * sized || 2L * capacity < sized)
+        {
+            _sketch = new FrequencySketch(capacity);
+        }
     }
 
     /// <summary>Puts <paramref name="added"/> where <paramref name="old"/> is (an overwrite under the same key), as its region's most recent; <see cref="RemoveReplaced"/> follows.</summary>
@@ -308,7 +362,10 @@ internal sealed class WindowTinyLfu<TKey, TValue>
         }
     }
 
-    /// <summary>How many entries the sketch is sized for: the entry limit, else a guess from the size limit (256 bytes an entry).</summary>
-    private static int SketchCapacity(long maxItems, long maxSize)
-        => (int)Math.Clamp(maxItems != long.MaxValue ? maxItems : maxSize == long.MaxValue ? 1024 : maxSize / 256, 16, 1 << 26);
+    /// <summary>
+    /// The most entries the sketch is sized for: the entry limit, else a guess from the size limit (64 bytes an entry, about
+    /// the smallest an entry is charged), else 1,024 (with no limit nothing is ever evicted, so nothing asks it).
+    /// </summary>
+    private static int SketchCeiling(long maxItems, long maxSize)
+        => (int)Math.Clamp(maxItems < RecencyLog<TKey, TValue>.MaxCapacity - 1 ? maxItems : maxSize != long.MaxValue ? maxSize / 64 : 1024, 16, RecencyLog<TKey, TValue>.MaxCapacity);
 }

@@ -140,6 +140,42 @@ public sealed class WindowTinyLfuTests
         engine.CheckInvariants();
     }
 
+    [Theory]
+    [InlineData(null, null, 1024, 1024)] // no limit: nothing is ever evicted; the first sketch stays
+    [InlineData(8000, null, 8000, 8000)] // sized for MaxItems up front
+    [InlineData(4_000_000, null, 1 << 20, 1 << 20)] // a large MaxItems: 8 MB up front; sized for it once half full
+    [InlineData(null, 640_000L, 10_000, 10_000)] // bytes only: guessed at 64 bytes an entry; 3,200 of 100 bytes fill half: guess kept (within 2x)
+    [InlineData(null, 100_000_000L, 1_562_500, 1_562_500)] // bytes only, never half full: the guess stays
+    [InlineData(null, 1_000_000L, 15_625, 15_625)] // 5,000 entries of 100 bytes fill half; 10,000 expected: within 2x, kept
+    public void The_sketch_is_sized_for_the_limit_and_resized_only_when_half_full_shows_the_guess_wrong(int? maxItems, long? maxSize, int first, int after)
+    {
+        using var engine = Create(maxItems, maxSize);
+        Assert.Equal(Math.Min(first, 1 << 20), engine.TinyLfu!.SketchCapacity);
+
+        for (int i = 0; i < 5000; i++)
+        {
+            engine.Set($"k{i}", "v", Timeout.InfiniteTimeSpan, 100);
+        }
+
+        Assert.Equal(Math.Min(after, 1 << 20), engine.TinyLfu.SketchCapacity);
+        engine.CheckInvariants();
+    }
+
+    [Fact]
+    public void A_sketch_guessed_from_bytes_is_resized_when_entries_turn_out_larger()
+    {
+        using var engine = Create(maxItems: null, maxSize: 10_000_000);
+        Assert.Equal(156_250, engine.TinyLfu!.SketchCapacity); // 10 MB at 64 bytes an entry
+
+        for (int i = 0; i < 1000; i++)
+        {
+            engine.Set($"k{i}", "v", Timeout.InfiniteTimeSpan, 10_000); // 10 KB entries: 500 fill half
+        }
+
+        Assert.Equal(1000, engine.TinyLfu.SketchCapacity); // twice the 500 held at half the bytes
+        engine.CheckInvariants();
+    }
+
     [Fact]
     public void Pinned_entries_are_never_evicted()
     {
