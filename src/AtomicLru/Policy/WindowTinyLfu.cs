@@ -7,7 +7,7 @@ namespace AtomicLru.Policy;
 
 /// <summary>
 /// The eviction order of <see cref="AtomicLruEvictionPolicy.TinyLfu"/>: Window TinyLFU. New entries enter a small window
-/// kept in LRU order (1 % of the limits); what the window pushes out joins the main region's probation segment as a
+/// kept in LRU order (2 % of the limits); what the window pushes out joins the main region's probation segment as a
 /// candidate, and when the cache must make room, the candidate and main's least recently used entry (the victim) are
 /// compared by how often they were seen lately (<see cref="FrequencySketch"/>): the less frequent one leaves, the
 /// candidate on a tie. A read of a probation entry promotes it to the protected segment (80 % of main), whose overflow
@@ -70,7 +70,10 @@ internal sealed class WindowTinyLfu<TKey, TValue>
     /// <summary>The regions' entry counts, for tests and invariant checks.</summary>
     internal (int Window, int Probation, int Protected) RegionCounts => (_window.Count, _probation.Count, _protected.Count);
 
-    /// <summary>Sets the regions' sizes for new limits (1 % window, 80 % of the rest protected); the caller then evicts down to the limits.</summary>
+    /// <summary>The window's share of the limits, as its inverse: 2 % (docs/decisions/0014-window-tinylfu.md).</summary>
+    private const long WindowShareInverse = 50;
+
+    /// <summary>Sets the regions' sizes for new limits (2 % window, 80 % of the rest protected); the caller then evicts down to the limits.</summary>
     /// <param name="maxItems">The entry limit; <see cref="long.MaxValue"/>, or the engine's own ceiling of 2^30 - 1, for none.</param>
     /// <param name="maxSize">The size limit; <see cref="long.MaxValue"/> for none.</param>
     internal void SetLimits(long maxItems, long maxSize)
@@ -82,8 +85,8 @@ internal sealed class WindowTinyLfu<TKey, TValue>
 
         _maxItems = maxItems;
         _maxSize = maxSize;
-        _windowMaxItems = maxItems == long.MaxValue ? long.MaxValue : Math.Max(1, maxItems / 100);
-        _windowMaxBytes = maxSize == long.MaxValue ? long.MaxValue : Math.Max(1, maxSize / 100);
+        _windowMaxItems = maxItems == long.MaxValue ? long.MaxValue : Math.Max(1, maxItems / WindowShareInverse);
+        _windowMaxBytes = maxSize == long.MaxValue ? long.MaxValue : Math.Max(1, maxSize / WindowShareInverse);
         _protectedMaxItems = maxItems == long.MaxValue ? long.MaxValue : (long)((maxItems - _windowMaxItems) * 0.8);
         _protectedMaxBytes = maxSize == long.MaxValue ? long.MaxValue : (long)((maxSize - _windowMaxBytes) * 0.8);
         _sketchCeiling = SketchCeiling(maxItems, maxSize);

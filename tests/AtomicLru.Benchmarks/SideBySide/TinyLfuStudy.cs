@@ -89,9 +89,32 @@ internal static class TinyLfuStudy
         return HitRatio.Replay(trace, key => storage.TryGet(key, out _), (key, value) => storage.Set(key, value));
     }
 
-    private static double Model(int[] trace, int capacity, bool adaptive)
+    /// <summary>The model alone, at several fixed window shares and with hill climbing: for tuning the window (fast, deterministic).</summary>
+    public static void RunModel(string? tracesDirectory)
     {
-        var model = new TinyLfuModel(capacity, windowShare: 0.01, adaptive);
+        double[] shares = [0.005, 0.01, 0.02, 0.05, 0.1];
+        Report.Line("| trace | capacity | " + string.Join(" | ", shares.Select(w => $"window {w * 100:0.#} %")) + " | adaptive |");
+        Report.Line("|---|---|" + string.Concat(Enumerable.Repeat("---|", shares.Length + 1)));
+        var sums = new double[shares.Length + 1];
+        var rows = HitRatio.Rows(tracesDirectory ?? Path.Combine(AppContext.BaseDirectory, "Traces"));
+        foreach ((string name, int[] trace, int capacity) in rows)
+        {
+            double[] ratios = [.. shares.Select(w => Model(trace, capacity, adaptive: false, w)), Model(trace, capacity, adaptive: true)];
+            for (int i = 0; i < ratios.Length; i++)
+            {
+                sums[i] += ratios[i];
+            }
+
+            Report.Line(string.Create(CultureInfo.InvariantCulture, $"| {name} | {capacity:N0} | {string.Join(" | ", ratios.Select(r => r.ToString("F2", CultureInfo.InvariantCulture)))} |"));
+        }
+
+        Report.Line(string.Create(CultureInfo.InvariantCulture, $"| mean | | {string.Join(" | ", sums.Select(t => (t / rows.Count).ToString("F2", CultureInfo.InvariantCulture)))} |"));
+        Report.Line();
+    }
+
+    private static double Model(int[] trace, int capacity, bool adaptive, double windowShare = 0.01)
+    {
+        var model = new TinyLfuModel(capacity, windowShare, adaptive);
         long hits = 0;
         foreach (int key in trace)
         {
