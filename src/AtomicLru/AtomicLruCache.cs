@@ -125,7 +125,7 @@ public class AtomicLruCache : IAtomicLruCache
         payload = _flights.Run(key, (flight, factory), static (key, state) =>
         {
             (Produced<T> flight, Func<string, T> factory) = state;
-            return flight.Cache.TryGetPayloadUncounted(key) ?? flight.Store(key, factory(key));
+            return flight.Existing(key) ?? flight.Store(key, factory(key));
         });
         return flight.ResultFor(key, payload);
     }
@@ -158,7 +158,7 @@ public class AtomicLruCache : IAtomicLruCache
         byte[] payload = await _flights.RunAsync(key, (flight, factory), static async (key, state, token) =>
         {
             (Produced<T> flight, Func<string, CancellationToken, ValueTask<T>> factory) = state;
-            return flight.Cache.TryGetPayloadUncounted(key) ?? flight.Store(key, await factory(key, token).ConfigureAwait(false));
+            return flight.Existing(key) ?? flight.Store(key, await factory(key, token).ConfigureAwait(false));
         }, cancellationToken).ConfigureAwait(false);
         return flight.ResultFor(key, payload);
     }
@@ -329,11 +329,25 @@ public class AtomicLruCache : IAtomicLruCache
 
         internal AtomicLruCache Cache => cache;
 
+        /// <summary>The stored payload, if the key has one now; else null, and callers may join the flight while the factory runs.</summary>
+        internal byte[]? Existing(string key)
+        {
+            SingleFlight<string, byte[]>.CloseLeading(); // the outcome becomes visible at this lookup or at the store
+            byte[]? existing = cache.TryGetPayloadUncounted(key);
+            if (existing is null)
+            {
+                SingleFlight<string, byte[]>.ReopenLeading();
+            }
+
+            return existing;
+        }
+
         internal byte[] Store(string key, T value)
         {
             byte[] payload = cache.Serialize(key, value);
             _value = value;
             _payload = payload;
+            SingleFlight<string, byte[]>.CloseLeading();
             byte[] stored = cache._engine.GetOrAdd(key, payload, ttl, EntrySize.Of(key, payload.Length, ttl));
             return stored;
         }

@@ -101,12 +101,16 @@ public class AtomicLruStorage<T> : IAtomicLruStorage<T>
         return _flights.Run(key, (this, factory, resolvedTtl), static (key, state) =>
         {
             (AtomicLruStorage<T> self, Func<string, T> factory, TimeSpan ttl) = state;
+            SingleFlight<string, T>.CloseLeading(); // the outcome becomes visible at the lookup or at the store: see CloseLeading
             if (self._engine.TryGetUncounted(key, out T? stored))
             {
                 return stored;
             }
 
-            return self._engine.GetOrAdd(key, factory(key), ttl, size: 0);
+            SingleFlight<string, T>.ReopenLeading();
+            T created = factory(key);
+            SingleFlight<string, T>.CloseLeading();
+            return self._engine.GetOrAdd(key, created, ttl, size: 0);
         });
     }
 
@@ -130,12 +134,15 @@ public class AtomicLruStorage<T> : IAtomicLruStorage<T>
         return _flights.RunAsync(key, (this, factory, _options.ResolveTtl(ttl)), static async (key, state, token) =>
         {
             (AtomicLruStorage<T> self, Func<string, CancellationToken, ValueTask<T>> factory, TimeSpan ttl) = state;
+            SingleFlight<string, T>.CloseLeading(); // the outcome becomes visible at the lookup or at the store: see CloseLeading
             if (self._engine.TryGetUncounted(key, out T? stored))
             {
                 return stored;
             }
 
+            SingleFlight<string, T>.ReopenLeading();
             T created = await factory(key, token).ConfigureAwait(false);
+            SingleFlight<string, T>.CloseLeading();
             return self._engine.GetOrAdd(key, created, ttl, size: 0);
         }, cancellationToken);
     }

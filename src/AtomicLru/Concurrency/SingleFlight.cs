@@ -50,6 +50,13 @@ internal sealed class SingleFlight<TKey, TResult>
                     return running.Completion.Task.GetAwaiter().GetResult();
                 }
 
+                if (running.IsClosed)
+                {
+                    // Its outcome is decided and may already have changed (see CloseLeading): wait it out, then look again.
+                    ((Task)running.Completion.Task).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing).GetAwaiter().GetResult();
+                    continue;
+                }
+
                 _flights.TryRemove(new KeyValuePair<TKey, Flight>(key, running));
                 continue;
             }
@@ -96,6 +103,13 @@ internal sealed class SingleFlight<TKey, TResult>
                 if (running.TryJoin())
                 {
                     return await WaitAsync(key, running, cancellationToken).ConfigureAwait(false);
+                }
+
+                if (running.IsClosed)
+                {
+                    // Its outcome is decided and may already have changed (see CloseLeading): wait it out, then look again.
+                    await ((Task)running.Completion.Task).WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                    continue;
                 }
 
                 _flights.TryRemove(new KeyValuePair<TKey, Flight>(key, running));
@@ -149,6 +163,18 @@ internal sealed class SingleFlight<TKey, TResult>
         }
     }
 
+    /// <summary>
+    /// Called by a producer, inside its flight, just before its outcome becomes visible to others (it finds the key's
+    /// value, or stores one): from then on nobody joins the flight; callers that arrive wait for it to end and look
+    /// again. Why: a caller that joined after the outcome was visible, and after someone removed it, would return the
+    /// removed value though its own lookup came later (a GetOrAdd right after its own Remove returning what it removed).
+    /// Those that joined before share the outcome, which happened within their call. Does nothing outside a flight.
+    /// </summary>
+    internal static void CloseLeading() => Leading.Value?.Close(open: false);
+
+    /// <summary>Lets callers join the current flight again: its producer found nothing and goes on to run the factory.</summary>
+    internal static void ReopenLeading() => Leading.Value?.Close(open: true);
+
     /// <summary>Throws if the current execution leads <paramref name="flight"/>: joining it would wait for itself.</summary>
     private static void ThrowIfLedHere(TKey key, Flight flight)
     {
@@ -184,6 +210,7 @@ internal sealed class SingleFlight<TKey, TResult>
         private readonly CancellationTokenSource? _cancellation;
         private int _waiters = 1; // the leader
         private bool _abandoned;
+        private volatile bool _closed;
 
         internal Flight(bool cancellable)
         {
@@ -197,11 +224,22 @@ internal sealed class SingleFlight<TKey, TResult>
         /// <summary>The flight whose producer started this one, if any (see <see cref="Leading"/>).</summary>
         internal Flight? Parent { get; set; }
 
+        /// <summary>True while the producer's outcome is being made visible (see <see cref="CloseLeading"/>).</summary>
+        internal bool IsClosed => _closed;
+
+        internal void Close(bool open)
+        {
+            lock (_gate)
+            {
+                _closed = !open;
+            }
+        }
+
         internal bool TryJoin()
         {
             lock (_gate)
             {
-                if (_abandoned)
+                if (_abandoned || _closed)
                 {
                     return false;
                 }
