@@ -64,13 +64,13 @@ public sealed class LruModel
     };
 
     /// <summary>A read: "hit:value" or "miss". A hit slides a sliding entry and leaves a refresh pending.</summary>
-    public void Get(long id, string key) => Step(branch => branch.Get(id, key, record: true));
+    public void Get(long id, string key) => StepRead(branch => branch.Get(id, key, record: true));
 
     /// <summary>A read that returns nothing but slides and refreshes as a read does (IDistributedCache.Refresh).</summary>
-    public void Refresh(long id, string key) => Step(branch => branch.Get(id, key, record: false));
+    public void Refresh(long id, string key) => StepRead(branch => branch.Get(id, key, record: false));
 
     /// <summary>True if the key has a live entry; no recency.</summary>
-    public void Contains(long id, string key) => Step(branch => [branch.With(id, branch.IsLive(key) ? "true" : "false")]);
+    public void Contains(long id, string key) => StepRead(branch => [branch.With(id, branch.IsLive(key) ? "true" : "false")]);
 
     /// <summary>Stores a value; returns "ok".</summary>
     public void Set(long id, string key, int value, Expiry expiry)
@@ -104,6 +104,15 @@ public sealed class LruModel
 
     /// <summary>Removes every entry.</summary>
     public void Clear(long id) => Step(branch => [new Branch { Now = branch.Now, Results = branch.Results, AnyVictim = branch.AnyVictim }.With(id, "ok")]);
+
+    /// <summary>
+    /// A lock-free read: besides every state so far, it may see a full cache one entry short, the entry a write in progress
+    /// evicts to make room before its own entry appears (a write takes the victim out, then publishes; a reader between
+    /// the two sees neither). Such a state owes that room to the next write of a new key, which then evicts nothing; a
+    /// state still owing it at the end explains nothing (see <see cref="Branch.RoomMade"/>).
+    /// </summary>
+    private void StepRead(Func<Branch, IEnumerable<Branch>> apply)
+        => Replace(_branches.SelectMany(branch => branch.EarlyEvictions(MaxItems)).SelectMany(apply).ToList());
 
     /// <summary>The clock moves on; the background reclaim (which also replays reads) may run.</summary>
     public void Advance(long id, long milliseconds)
@@ -154,6 +163,49 @@ public sealed class LruModel
         /// <summary>Whether a write may evict any entry (Window TinyLFU), with no recency order kept; see <see cref="LruModel(int, bool)"/>.</summary>
         public bool AnyVictim { get; init; }
 
+        /// <summary>An entry left early to make room for a write still in progress; the next write of a new key uses that room.</summary>
+        public bool RoomMade { get; init; }
+
+        /// <summary>This state, and, if the cache is full, each state a write in progress may have made by evicting first.</summary>
+        internal IEnumerable<Branch> EarlyEvictions(int maxItems)
+        {
+            yield return this;
+            if (RoomMade)
+            {
+                yield break;
+            }
+
+            Branch reclaimed = Reclaimed();
+            if (reclaimed.Order.Count < maxItems)
+            {
+                yield break;
+            }
+
+            IEnumerable<Branch> before = AnyVictim ? [reclaimed] : reclaimed.Drains();
+            foreach (Branch state in before)
+            {
+                foreach (string victim in AnyVictim ? state.Order : state.Order.Take(1))
+                {
+                    Branch evicted = state.Clone();
+                    evicted.Order.Remove(victim);
+                    evicted.Entries.Remove(victim);
+                    evicted.Pending.Remove(victim);
+                    yield return evicted.WithRoomMade(true);
+                }
+            }
+        }
+
+        private Branch WithRoomMade(bool roomMade) => new()
+        {
+            Order = Order,
+            Entries = Entries,
+            Pending = Pending,
+            Results = Results,
+            Now = Now,
+            AnyVictim = AnyVictim,
+            RoomMade = roomMade,
+        };
+
         internal bool IsLive(string key) => Entries.TryGetValue(key, out var entry) && Now < entry.ExpiresAt;
 
         internal Branch Clone() => new()
@@ -164,6 +216,7 @@ public sealed class LruModel
             Results = new(Results),
             Now = Now,
             AnyVictim = AnyVictim,
+            RoomMade = RoomMade,
         };
 
         internal Branch With(long id, string result)
@@ -230,6 +283,11 @@ public sealed class LruModel
         {
             Branch next = Reclaimed();
             bool present = next.Entries.ContainsKey(key);
+            if (!present && next.RoomMade)
+            {
+                next = next.WithRoomMade(false); // the room a reader saw made early: nothing more to evict
+            }
+
             if (present)
             {
                 next.Order.Remove(key);
@@ -294,6 +352,7 @@ public sealed class LruModel
             Results = new(Results),
             Now = Now + milliseconds,
             AnyVictim = AnyVictim,
+            RoomMade = RoomMade,
         }.Reclaimed();
 
         /// <summary>A copy without the expired entries, which every write reclaims first.</summary>
@@ -331,7 +390,7 @@ public sealed class LruModel
         internal string Signature()
         {
             var text = new StringBuilder();
-            text.Append(Now).Append('|').AppendJoin(',', Order).Append('|').AppendJoin(',', Pending.Order(StringComparer.Ordinal)).Append('|');
+            text.Append(Now).Append(RoomMade ? "|room|" : "|").AppendJoin(',', Order).Append('|').AppendJoin(',', Pending.Order(StringComparer.Ordinal)).Append('|');
             foreach (var (key, entry) in Entries.OrderBy(e => e.Key, StringComparer.Ordinal))
             {
                 text.Append(key).Append('=').Append(entry.Value).Append('@').Append(entry.ExpiresAt).Append('~').Append(entry.Sliding).Append(';');
