@@ -72,8 +72,7 @@ public sealed partial class AtomicLruMemoryCache : IMemoryCache
     internal AtomicLruMemoryCache(AtomicLruOptions options, TimeProvider? timeProvider, ILoggerFactory? loggerFactory, string cacheName)
     {
         ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
-        _options = options.Clone();
+        _options = options.ValidatedCopy();
         _time = timeProvider ?? TimeProvider.System;
         _logger = (ILogger?)loggerFactory?.CreateLogger<AtomicLruMemoryCache>() ?? NullLogger.Instance;
         _onCallbackFailed = (exception, entry) => LogCallbackFailed(exception, entry.Key);
@@ -102,8 +101,7 @@ public sealed partial class AtomicLruMemoryCache : IMemoryCache
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range; nothing changed.</exception>
     internal void Reconfigure(AtomicLruOptions options)
     {
-        options.Validate();
-        AtomicLruOptions copy = options.Clone();
+        AtomicLruOptions copy = options.ValidatedCopy();
         _engine.Reconfigure(copy.MaxItems, copy.SizeLimitInBytes, copy.EffectiveMaxItemSizeInBytes, copy.ExpirationScanFrequency);
         _removalLog.LogKeys = copy.LogKeys;
         _options = copy;

@@ -49,8 +49,7 @@ public class AtomicLruCache : IAtomicLruCache
     internal AtomicLruCache(AtomicLruOptions options, IAtomicLruSerializer? serializer, TimeProvider? timeProvider, IRemovalListener<string, byte[]>? listener)
     {
         ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
-        _options = options.Clone();
+        _options = options.ValidatedCopy();
         _serializer = serializer ?? AtomicLruJsonSerializer.Default;
         _engine = new LruEngine<string, byte[]>(
             _options.MaxItems,
@@ -247,8 +246,7 @@ public class AtomicLruCache : IAtomicLruCache
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range; nothing changed.</exception>
     internal void Reconfigure(AtomicLruOptions options)
     {
-        options.Validate();
-        AtomicLruOptions copy = options.Clone();
+        AtomicLruOptions copy = options.ValidatedCopy();
         _engine.Reconfigure(copy.MaxItems, copy.SizeLimitInBytes, copy.EffectiveMaxItemSizeInBytes, copy.ExpirationScanFrequency);
         _options = copy;
     }

@@ -119,8 +119,15 @@ public sealed class AtomicLruOptions
     /// <summary>The most <see cref="ExpirationScanFrequency"/>: well under the longest period a timer takes (about 49 days).</summary>
     internal static readonly TimeSpan MaxExpirationScanFrequency = TimeSpan.FromDays(1);
 
-    /// <summary>A copy, so that a cache keeps the settings it was built with whatever happens to the original.</summary>
-    internal AtomicLruOptions Clone() => (AtomicLruOptions)MemberwiseClone();
+    /// <summary>
+    /// A checked copy (see <see cref="Validate"/>), so that a cache keeps the settings it was given whatever happens to the
+    /// original afterwards.
+    /// </summary>
+    internal AtomicLruOptions ValidatedCopy()
+    {
+        Validate();
+        return (AtomicLruOptions)MemberwiseClone();
+    }
 
     /// <summary>The per-entry maximum in effect: <see cref="MaxItemSizeInBytes"/>, else half of <see cref="SizeLimitInBytes"/>, else none.</summary>
     internal long? EffectiveMaxItemSizeInBytes => MaxItemSizeInBytes ?? SizeLimitInBytes / 2;

@@ -38,8 +38,7 @@ public class AtomicLruStorage<T> : IAtomicLruStorage<T>
     internal AtomicLruStorage(AtomicLruOptions options, TimeProvider? timeProvider, IRemovalListener<string, T>? listener)
     {
         ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
-        _options = options.Clone();
+        _options = options.ValidatedCopy();
         _engine = new LruEngine<string, T>(
             _options.MaxItems, maxSize: null, timeProvider, _options.ExpirationScanFrequency, StringComparer.Ordinal, listener,
             ownerName: $"AtomicLru.AtomicLruStorage<{typeof(T).Name}>",
@@ -66,8 +65,7 @@ public class AtomicLruStorage<T> : IAtomicLruStorage<T>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range; nothing changed.</exception>
     internal void Reconfigure(AtomicLruOptions options)
     {
-        options.Validate();
-        AtomicLruOptions copy = options.Clone();
+        AtomicLruOptions copy = options.ValidatedCopy();
         _engine.Reconfigure(copy.MaxItems, maxSize: null, maxItemSize: null, copy.ExpirationScanFrequency);
         _options = copy;
     }

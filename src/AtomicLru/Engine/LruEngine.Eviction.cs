@@ -4,8 +4,6 @@ using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Threading;
 
-using AtomicLru.Policy;
-
 namespace AtomicLru.Engine;
 
 // Making room before a write lands (eviction from the cold end, pinned entries kept), compaction, and maintenance:
@@ -192,27 +190,7 @@ internal sealed partial class LruEngine<TKey, TValue>
     /// </summary>
     private bool EvictOldestLocked()
     {
-        Node<TKey, TValue>? victim = null;
-        if (_lfu is not null)
-        {
-            victim = _lfu.Victim();
-        }
-        else
-        {
-            for (int looked = 0, held = _recency.Count; looked < held && victim is null; looked++)
-            {
-                Node<TKey, TValue> oldest = _recency.Last!;
-                if (oldest.Pinned)
-                {
-                    _recency.MoveToFirst(oldest); // out of the way, as a write that makes room does
-                }
-                else
-                {
-                    victim = oldest;
-                }
-            }
-        }
-
+        Node<TKey, TValue>? victim = _lfu is null ? _recency.OldestEvictable() : _lfu.Victim();
         if (victim is null)
         {
             return false;

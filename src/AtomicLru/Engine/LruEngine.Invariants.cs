@@ -4,8 +4,6 @@ using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Threading;
 
-using AtomicLru.Policy;
-
 namespace AtomicLru.Engine;
 
 // The structural invariants, checked by tests after their runs.

@@ -4,8 +4,6 @@ using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Threading;
 
-using AtomicLru.Policy;
-
 namespace AtomicLru.Engine;
 
 // Lock-free lookups: find the node, check its expiry (sliding it), read the value, record the read; and the replay of
@@ -154,14 +152,7 @@ internal sealed partial class LruEngine<TKey, TValue>
     {
         if (node.InRecencyLog)
         {
-            if (_lfu is null)
-            {
-                _recency.MoveToFirst(node);
-            }
-            else
-            {
-                _lfu.OnAccess(node);
-            }
+            TouchLocked(node);
         }
     }
 

@@ -4,8 +4,6 @@ using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Threading;
 
-using AtomicLru.Policy;
-
 namespace AtomicLru.Engine;
 
 // Removals recorded under the lock and reported to the listener after it is released; the counters.

@@ -4,8 +4,6 @@ using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Threading;
 
-using AtomicLru.Policy;
-
 namespace AtomicLru.Engine;
 
 // Writes under the policy lock: Set (in place, or a new node in the old one's place), GetOrAdd's add, Remove, Clear,
@@ -304,7 +302,7 @@ internal sealed partial class LruEngine<TKey, TValue>
             : new TimedNode<TKey, TValue>(key, hash, value, expiresAt, size);
     }
 
-    /// <summary>A write or a found entry of GetOrAdd: the node becomes the most recent (and, under Window TinyLFU, is counted as seen).</summary>
+    /// <summary>A replayed read, a write, or a found entry of GetOrAdd: the node becomes the most recent (and, under Window TinyLFU, is counted as seen).</summary>
     private void TouchLocked(Node<TKey, TValue> node)
     {
         if (_lfu is null)

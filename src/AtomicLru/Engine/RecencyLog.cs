@@ -153,6 +153,26 @@ internal sealed class RecencyLog<TKey, TValue>
     }
 
     /// <summary>
+    /// The least recent node that may be evicted: not pinned and not <paramref name="keep"/>, which are moved to the front,
+    /// out of the way, as they are met. Null if the log holds no such node.
+    /// </summary>
+    internal Node<TKey, TValue>? OldestEvictable(Node<TKey, TValue>? keep = null)
+    {
+        for (int looked = 0, count = Nodes; looked < count; looked++)
+        {
+            Node<TKey, TValue> node = Last!;
+            if (!node.Pinned && !ReferenceEquals(node, keep))
+            {
+                return node;
+            }
+
+            MoveToFirst(node);
+        }
+
+        return null;
+    }
+
+    /// <summary>
     /// Takes a node out of the log by emptying its slot; but with <paramref name="sweepLater"/>, the least recent
     /// node (an eviction) by moving the head past its slot, which the next sweep empties. Either way the node's
     /// stamp becomes <see cref="NodeLookupFields{TKey}.Gone"/>.

@@ -49,11 +49,15 @@ internal sealed class FrequencySketch
         _table = new long[longs];
         _blockMask = (longs >> 3) - 1;
         _seed = seed ?? BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8)) | 1;
+        Capacity = capacity;
         _sampleSize = (int)Math.Min(10L * capacity, int.MaxValue);
     }
 
     /// <summary>Counted events since the last halving, as the sketch tracks them (for tests).</summary>
     internal int Additions => _additions;
+
+    /// <summary>The entries the sketch was sized for.</summary>
+    internal int Capacity { get; }
 
     /// <summary>After how many counted events the counters are halved.</summary>
     internal int SampleSize => _sampleSize;

@@ -67,9 +67,6 @@ internal sealed class WindowTinyLfu<TKey, TValue>
     /// <summary>Entries in all three regions. Written under the lock; anyone may read it.</summary>
     internal int Count => Volatile.Read(ref _count);
 
-    /// <summary>The regions' entry counts, for tests and invariant checks.</summary>
-    internal (int Window, int Probation, int Protected) RegionCounts => (_window.Count, _probation.Count, _protected.Count);
-
     /// <summary>The window's share of the limits, as its inverse: 2 % (docs/decisions/0014-window-tinylfu.md).</summary>
     private const long WindowShareInverse = 50;
 
@@ -90,7 +87,7 @@ internal sealed class WindowTinyLfu<TKey, TValue>
         _protectedMaxItems = maxItems == long.MaxValue ? long.MaxValue : (long)((maxItems - _windowMaxItems) * 0.8);
         _protectedMaxBytes = maxSize == long.MaxValue ? long.MaxValue : (long)((maxSize - _windowMaxBytes) * 0.8);
         _sketchCeiling = SketchCeiling(maxItems, maxSize);
-        if (_sketch.SampleSize / 10 > 2L * _sketchCeiling)
+        if (_sketch.Capacity > 2L * _sketchCeiling)
         {
             _sketch = new FrequencySketch(_sketchCeiling); // far smaller limits: start afresh at their size
         }
@@ -104,7 +101,7 @@ internal sealed class WindowTinyLfu<TKey, TValue>
     private const int UpFrontSketchCapacity = 1 << 20;
 
     /// <summary>The sketch's size in entries, for tests.</summary>
-    internal int SketchCapacity => _sketch.SampleSize / 10;
+    internal int SketchCapacity => _sketch.Capacity;
 
     /// <summary>Adds a new entry: it enters the window, and counts as seen once.</summary>
     internal void Add(Node<TKey, TValue> node)
@@ -138,7 +135,7 @@ internal sealed class WindowTinyLfu<TKey, TValue>
         _sketchSized = true;
         long entries = _maxItems != long.MaxValue ? _maxItems : 2L * Math.Max(_count, 1);
         int capacity = (int)Math.Clamp(entries, 16, _sketchCeiling);
-        int sized = _sketch.SampleSize / 10;
+        int sized = _sketch.Capacity;
         if (capacity > 2L * sized || 2L * capacity < sized)
         {
             _sketch = new FrequencySketch(capacity);
@@ -262,7 +259,7 @@ internal sealed class WindowTinyLfu<TKey, TValue>
 
     /// <summary>The node to evict when no candidate competes (a smaller limit, a compaction): main's oldest first, the window's last.</summary>
     internal Node<TKey, TValue>? Victim(Node<TKey, TValue>? keep = null)
-        => OldestEvictable(_probation, keep) ?? OldestEvictable(_protected, keep) ?? OldestEvictable(_window, keep);
+        => _probation.OldestEvictable(keep) ?? _protected.OldestEvictable(keep) ?? _window.OldestEvictable(keep);
 
     /// <summary>Every node, main's probation first, then protected, then the window, each oldest first. Nothing may change meanwhile.</summary>
     internal IEnumerable<Node<TKey, TValue>> All()
@@ -335,23 +332,6 @@ internal sealed class WindowTinyLfu<TKey, TValue>
         }
 
         return ref ReferenceEquals(region, _probation) ? ref _probationBytes : ref _protectedBytes;
-    }
-
-    /// <summary>The region's least recent node that may be evicted; pinned nodes and <paramref name="keep"/> are moved out of the way. Null if it has none.</summary>
-    private static Node<TKey, TValue>? OldestEvictable(RecencyLog<TKey, TValue> region, Node<TKey, TValue>? keep)
-    {
-        for (int looked = 0, count = region.Count; looked < count; looked++)
-        {
-            Node<TKey, TValue> node = region.Last!;
-            if (!node.Pinned && !ReferenceEquals(node, keep))
-            {
-                return node;
-            }
-
-            region.MoveToFirst(node);
-        }
-
-        return null;
     }
 
     private void DemoteProtectedOverflow()
