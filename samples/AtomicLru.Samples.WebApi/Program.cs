@@ -8,7 +8,7 @@
 //
 // Multi-node mode: with ConnectionStrings:Redis set, AtomicLru is each instance's L1 (IMemoryCache), Redis is
 // L2 and IDistributedCache, and MultiNode:Stack picks HybridCache (the default) or FusionCache with its Redis
-// backplane. Two instances against one local redis-server (README, "Beyond one machine"):
+// backplane. Two instances against one local redis-server (docs/multinode.md):
 //   dotnet run --project samples/AtomicLru.Samples.WebApi --urls http://127.0.0.1:5081 --ConnectionStrings:Redis=127.0.0.1:6379
 //   dotnet run --project samples/AtomicLru.Samples.WebApi --urls http://127.0.0.1:5082 --ConnectionStrings:Redis=127.0.0.1:6379
 //   curl -X PUT 'http://127.0.0.1:5081/products/7?name=teapot'   then   curl http://127.0.0.1:5082/products/7
