@@ -45,12 +45,13 @@ internal sealed class SingleFlight<TKey, TResult>
             if (_flights.TryGetValue(key, out Flight? running))
             {
                 ThrowIfLedHere(key, running);
-                if (running.TryJoin())
+                Join join = running.TryJoin();
+                if (join == Join.Joined)
                 {
                     return running.Completion.Task.GetAwaiter().GetResult();
                 }
 
-                if (running.IsClosed)
+                if (join == Join.Closed)
                 {
                     // Its outcome is decided and may already have changed (see CloseLeading): wait it out, then look again.
                     ((Task)running.Completion.Task).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing).GetAwaiter().GetResult();
@@ -100,12 +101,13 @@ internal sealed class SingleFlight<TKey, TResult>
             if (_flights.TryGetValue(key, out Flight? running))
             {
                 ThrowIfLedHere(key, running);
-                if (running.TryJoin())
+                Join join = running.TryJoin();
+                if (join == Join.Joined)
                 {
                     return await WaitAsync(key, running, cancellationToken).ConfigureAwait(false);
                 }
 
-                if (running.IsClosed)
+                if (join == Join.Closed)
                 {
                     // Its outcome is decided and may already have changed (see CloseLeading): wait it out, then look again.
                     await ((Task)running.Completion.Task).WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
@@ -204,13 +206,26 @@ internal sealed class SingleFlight<TKey, TResult>
         _ = flight.Completion.Task.Exception;
     }
 
+    /// <summary>What <see cref="Flight.TryJoin"/> found.</summary>
+    private enum Join
+    {
+        /// <summary>Joined: wait for the flight's result.</summary>
+        Joined,
+
+        /// <summary>Its outcome is being made visible: wait for it to end, then look again.</summary>
+        Closed,
+
+        /// <summary>Every waiter left and it was cancelled: take it out and start afresh.</summary>
+        Abandoned,
+    }
+
     private sealed class Flight
     {
         private readonly Lock _gate = new();
         private readonly CancellationTokenSource? _cancellation;
         private int _waiters = 1; // the leader
         private bool _abandoned;
-        private volatile bool _closed;
+        private bool _closed;
 
         internal Flight(bool cancellable)
         {
@@ -224,9 +239,6 @@ internal sealed class SingleFlight<TKey, TResult>
         /// <summary>The flight whose producer started this one, if any (see <see cref="Leading"/>).</summary>
         internal Flight? Parent { get; set; }
 
-        /// <summary>True while the producer's outcome is being made visible (see <see cref="CloseLeading"/>).</summary>
-        internal bool IsClosed => _closed;
-
         internal void Close(bool open)
         {
             lock (_gate)
@@ -235,17 +247,26 @@ internal sealed class SingleFlight<TKey, TResult>
             }
         }
 
-        internal bool TryJoin()
+        /// <summary>
+        /// Joins the flight, or says why not, in one step under its lock: a flight closed at the check may reopen a moment
+        /// later, and taking it then for abandoned (and removing it) let a second factory run beside the first.
+        /// </summary>
+        internal Join TryJoin()
         {
             lock (_gate)
             {
-                if (_abandoned || _closed)
+                if (_abandoned)
                 {
-                    return false;
+                    return Join.Abandoned;
+                }
+
+                if (_closed)
+                {
+                    return Join.Closed;
                 }
 
                 _waiters++;
-                return true;
+                return Join.Joined;
             }
         }
 
