@@ -63,7 +63,7 @@ internal sealed partial class LruEngine<TKey, TValue>
         try
         {
             // The node may have been removed or overwritten with a new expiry since the reader saw it.
-            if (!_disposed && node.InRecencyLog && node.ExpiresAt <= _clock.Now())
+            if (!_disposed && node.InRecencyLog && node.HasExpired(_clock.Now()))
             {
                 RemoveLocked(node, RemovalReason.Expired);
             }

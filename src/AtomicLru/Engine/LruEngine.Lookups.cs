@@ -66,28 +66,42 @@ internal sealed partial class LruEngine<TKey, TValue>
     /// True if the node is unexpired now; a sliding node's expiry then moves forward. Its expiry is read
     /// before its value (acquire), which pairs with writers storing the value before the expiry.
     /// </summary>
+    /// <remarks>
+    /// Live is judged on an expiry read before the clock: the entry was live when that expiry was read. Expired is
+    /// judged on the expiry as it is after the clock was read (<see cref="Node{TKey,TValue}.HasExpired"/>), or a
+    /// reader that checked first could slide the entry after another had missed it. A slide that loses its
+    /// compare-and-swap judges again from the expiry that won, so the later of two slides always stands.
+    /// </remarks>
     private bool IsLiveAndSlid(Node<TKey, TValue> node)
     {
         long expiresAt = Volatile.Read(ref node.ExpiresAt);
-        if (expiresAt == Node<TKey, TValue>.Never)
+        while (expiresAt != Node<TKey, TValue>.Never)
         {
-            return true;
-        }
-
-        long now = _clock.Now();
-        if (now >= expiresAt)
-        {
-            return false;
-        }
-
-        if (node.Kind == NodeKind.Sliding)
-        {
-            var sliding = Unsafe.As<SlidingNode<TKey, TValue>>(node);
-            long slid = sliding.SlideFrom(now);
-            if (slid > expiresAt)
+            long now = _clock.Now();
+            if (now >= expiresAt)
             {
-                Interlocked.CompareExchange(ref node.ExpiresAt, slid, expiresAt);
+                if (node.HasExpired(now))
+                {
+                    return false;
+                }
+
+                expiresAt = Volatile.Read(ref node.ExpiresAt);
+                continue;
             }
+
+            if (node.Kind != NodeKind.Sliding)
+            {
+                return true;
+            }
+
+            long slid = Unsafe.As<SlidingNode<TKey, TValue>>(node).SlideFrom(now);
+            long seen;
+            if (slid <= expiresAt || (seen = Interlocked.CompareExchange(ref node.ExpiresAt, slid, expiresAt)) == expiresAt)
+            {
+                return true;
+            }
+
+            expiresAt = seen;
         }
 
         return true;
@@ -107,9 +121,22 @@ internal sealed partial class LruEngine<TKey, TValue>
         while ((node = _table.Find(key, out long stamp)) is not null)
         {
             long expiresAt = Volatile.Read(ref node.ExpiresAt);
-            if (NodeTable<TKey, TValue>.StillHolds(node, stamp))
+            if (!NodeTable<TKey, TValue>.StillHolds(node, stamp))
             {
-                return expiresAt == Node<TKey, TValue>.Never || _clock.Now() < expiresAt;
+                continue;
+            }
+
+            long now;
+            if (expiresAt == Node<TKey, TValue>.Never || (now = _clock.Now()) < expiresAt)
+            {
+                return true;
+            }
+
+            // Expired only if still so after the clock was read (see IsLiveAndSlid); else look again. A node reused
+            // for another key meanwhile answers for that key, and a miss is right then too: ours was evicted.
+            if (node.HasExpired(now))
+            {
+                return false;
             }
         }
 
@@ -189,7 +216,7 @@ internal sealed partial class LruEngine<TKey, TValue>
             var keys = new List<TKey>(Count);
             foreach (Node<TKey, TValue> node in NodesLocked())
             {
-                if (node.ExpiresAt > now)
+                if (!node.HasExpired(now))
                 {
                     keys.Add(node.Key);
                 }

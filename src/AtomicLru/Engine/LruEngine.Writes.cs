@@ -69,7 +69,7 @@ internal sealed partial class LruEngine<TKey, TValue>
     {
         if (node is not null)
         {
-            RemoveLocked(node, node.ExpiresAt <= now ? RemovalReason.Expired : RemovalReason.Replaced);
+            RemoveLocked(node, node.HasExpired(now) ? RemovalReason.Expired : RemovalReason.Replaced);
         }
 
         RecordRemovalLocked(key, value, size, RemovalReason.Oversized);
@@ -89,7 +89,7 @@ internal sealed partial class LruEngine<TKey, TValue>
     /// </summary>
     private bool OverwriteInPlaceLocked(TKey key, Node<TKey, TValue> node, TValue value, EntryTerms entry, long now)
     {
-        RemovalReason oldValueLeaves = node.ExpiresAt <= now ? RemovalReason.Expired : RemovalReason.Replaced;
+        RemovalReason oldValueLeaves = node.HasExpired(now) ? RemovalReason.Expired : RemovalReason.Replaced;
         if (!MakeRoomLocked(0, entry.Size - node.Size, keep: node, out _))
         {
             RemoveLocked(node, oldValueLeaves);
@@ -141,7 +141,7 @@ internal sealed partial class LruEngine<TKey, TValue>
         {
             if (node is not null)
             {
-                RemoveLocked(node, node.ExpiresAt <= now ? RemovalReason.Expired : RemovalReason.Replaced);
+                RemoveLocked(node, node.HasExpired(now) ? RemovalReason.Expired : RemovalReason.Replaced);
             }
 
             RecordRemovalLocked(key, value, entry.Size, RemovalReason.Capacity);
@@ -158,7 +158,7 @@ internal sealed partial class LruEngine<TKey, TValue>
         }
         else
         {
-            ReplaceLocked(node, added, node.ExpiresAt <= now ? RemovalReason.Expired : RemovalReason.Replaced);
+            ReplaceLocked(node, added, node.HasExpired(now) ? RemovalReason.Expired : RemovalReason.Replaced);
         }
 
         nextVictim = NextVictimIfEvictedLocked(evictionsBefore);
@@ -182,7 +182,7 @@ internal sealed partial class LruEngine<TKey, TValue>
             Node<TKey, TValue>? node = _table.FindLocked(key, hash);
             if (node is not null)
             {
-                if (node.ExpiresAt > now)
+                if (!node.HasExpired(now))
                 {
                     TouchLocked(node);
                     return node.Value;
@@ -231,7 +231,7 @@ internal sealed partial class LruEngine<TKey, TValue>
                 return false;
             }
 
-            bool live = node.ExpiresAt > now;
+            bool live = !node.HasExpired(now);
             RemoveLocked(node, live ? RemovalReason.Removed : RemovalReason.Expired);
             return live;
         }

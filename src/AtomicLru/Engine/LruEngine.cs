@@ -67,7 +67,9 @@
 // returns an expired entry, whether or not the wheel has reached it yet. Sliding entries (SlidingNode)
 // are renewed by reads without the lock: a compare-and-swap from the expiry the reader checked, so a
 // writer that replaced the entry meanwhile (and wrote its own expiry last) always wins; the wheel finds
-// the later expiry when it reaches the old bucket and schedules the node again.
+// the later expiry when it reaches the old bucket and schedules the node again. Live is judged on an expiry
+// loaded before the clock, expired on one loaded after it (Node.HasExpired, which also pins a sliding node's
+// expiry in the past, so that a reader that saw it live earlier cannot slide it back to life).
 // The timer's callback skips when its thread already holds the lock: a TimeProvider may run due timers
 // on any thread that reads its clock, including a writer inside its locked section.
 //

@@ -10,7 +10,8 @@ namespace AtomicLru.Engine;
 /// </summary>
 /// <remarks>
 /// <para>Field ownership: <see cref="Kind"/> never changes. Every other field is written only under the engine's
-/// policy lock. Readers without the lock read <see cref="HashNext"/> (to walk a chain),
+/// policy lock, but for a sliding node's expiry, which readers also move (by compare-and-swap: a slide, or
+/// <see cref="HasExpired"/>). Readers without the lock read <see cref="HashNext"/> (to walk a chain),
 /// <see cref="NodeLookupFields{TKey}.ExpiresAt"/> and then <see cref="Value"/>: writers store the value before the
 /// expiry, with a release write on the expiry, so a reader that sees a fresh expiry sees the value stored with it.
 /// A plain or timed node evicted for capacity is reused for the entry that evicted it (<see cref="Reuse"/>), so its
@@ -25,6 +26,12 @@ internal class Node<TKey, TValue> : NodeLookupFields<TKey>
 {
     /// <summary>The expiry of an entry that never expires.</summary>
     internal const long Never = long.MaxValue;
+
+    /// <summary>
+    /// The expiry a sliding node is given once found expired: before every clock reading, and never an expiry a
+    /// reader checked, so a reader's late slide (a compare-and-swap from the expiry it checked) cannot revive it.
+    /// </summary>
+    internal const long Expired = long.MinValue;
 
     /// <summary>One more than the largest size a node can carry.</summary>
     internal const long MaxSize = 1L << KindShift;
@@ -92,6 +99,28 @@ internal class Node<TKey, TValue> : NodeLookupFields<TKey>
     {
         get => (_sizeAndFlags & PinnedBit) != 0;
         set => _sizeAndFlags = value ? _sizeAndFlags | PinnedBit : _sizeAndFlags & ~PinnedBit;
+    }
+
+    /// <summary>
+    /// True if the entry is expired at <paramref name="now"/>, judged on the expiry as it is after the clock was read
+    /// (the clock only moves forward, so the entry was expired at that moment). A sliding node found expired is set
+    /// to <see cref="Expired"/> in the same step, so that no reader that checked it earlier slides it back to life.
+    /// </summary>
+    internal bool HasExpired(long now)
+    {
+        long expiresAt = Volatile.Read(ref ExpiresAt);
+        while (expiresAt <= now && Kind == NodeKind.Sliding && expiresAt != Expired)
+        {
+            long seen = Interlocked.CompareExchange(ref ExpiresAt, Expired, expiresAt);
+            if (seen == expiresAt)
+            {
+                return true;
+            }
+
+            expiresAt = seen; // slid or rewritten meanwhile: judge the new expiry
+        }
+
+        return expiresAt <= now;
     }
 
     /// <summary>Which class this node is (see <see cref="NodeKind"/> for why a field and not a type test).</summary>

@@ -153,7 +153,7 @@ internal sealed class TimerWheel<TKey, TValue>
                     node.WheelPrev = null;
                     node.WheelNext = null;
                     _count--;
-                    if (node.ExpiresAt <= now)
+                    if (node.HasExpired(now))
                     {
                         expire(node);
                     }
