@@ -10,9 +10,9 @@ public enum AtomicLruEvictionPolicy
     Lru,
 
     /// <summary>
-    /// Window TinyLFU: a new entry enters a small window (2 % of the limits) and is always stored and readable at once;
-    /// when the window overflows, its oldest entry stays only if it was seen more often lately than the entry main would
-    /// evict. Scans, loops and one-hit wonders no longer push out the entries that are read again and again. Costs a
+    /// Window TinyLFU: a new entry enters a small window (from 1 % of the limits, resized as the hit ratio moves) and is
+    /// always stored and readable at once; when the window overflows, its oldest entry stays only if it was seen clearly
+    /// more often lately than the entry main would evict. Scans, loops and one-hit wonders no longer push out the entries that are read again and again. Costs a
     /// frequency sketch of 8 bytes per entry of <see cref="AtomicLruOptions.MaxItems"/>.
     /// </summary>
     TinyLfu,

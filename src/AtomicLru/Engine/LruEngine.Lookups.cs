@@ -196,7 +196,7 @@ internal sealed partial class LruEngine<TKey, TValue>
         {
             if (node.InRecencyLog)
             {
-                _lfu.OnAccess(node, underContention: true);
+                _lfu.OnAccess(node, hit: true, underContention: true);
             }
         }
         else if (node.InRecencyLog && !_recency.IsAmongNewest(node))

@@ -123,7 +123,7 @@ internal sealed partial class LruEngine<TKey, TValue>
             }
         }
 
-        TouchLocked(node);
+        TouchLocked(node, hit: false);
         return true;
     }
 
@@ -302,8 +302,11 @@ internal sealed partial class LruEngine<TKey, TValue>
             : new TimedNode<TKey, TValue>(key, hash, value, expiresAt, size);
     }
 
-    /// <summary>A replayed read, a write, or a found entry of GetOrAdd: the node becomes the most recent (and, under Window TinyLFU, is counted as seen).</summary>
-    private void TouchLocked(Node<TKey, TValue> node)
+    /// <summary>
+    /// A replayed read, a write, or a found entry of GetOrAdd: the node becomes the most recent (and, under Window TinyLFU,
+    /// is counted as seen, and as a hit for the window's climber unless <paramref name="hit"/> is false: an overwrite).
+    /// </summary>
+    private void TouchLocked(Node<TKey, TValue> node, bool hit = true)
     {
         if (_lfu is null)
         {
@@ -311,7 +314,7 @@ internal sealed partial class LruEngine<TKey, TValue>
         }
         else
         {
-            _lfu.OnAccess(node);
+            _lfu.OnAccess(node, hit);
         }
     }
 

@@ -80,8 +80,8 @@
 // only thing applied late: before the next write decides what to evict, or, when writes overlap, before
 // the next write of the thread that read (see Writes above).
 //
-// Window TinyLFU (EvictionPolicy.TinyLfu, WindowTinyLfu). The recency log above becomes the admission window (2 % of
-// the limits); probation and protected are two more logs, numbered from 2^60 and 2^61 so that stamps stay unique
+// Window TinyLFU (EvictionPolicy.TinyLfu, WindowTinyLfu). The recency log above becomes the admission window (its share
+// of the limits set by hill climbing on the hit ratio); probation and protected are two more logs, numbered from 2^60 and 2^61 so that stamps stay unique
 // across regions and say which region holds a node. Everything above holds unchanged: reads are the same lock-free
 // lookups; replayed reads also count in a frequency sketch and promote probation nodes (a move between logs changes
 // the stamp as a move within one does); a write makes room before it lands, choosing between the window's overflow

@@ -7,11 +7,12 @@ namespace AtomicLru.Policy;
 
 /// <summary>
 /// The eviction order of <see cref="AtomicLruEvictionPolicy.TinyLfu"/>: Window TinyLFU. New entries enter a small window
-/// kept in LRU order (2 % of the limits); what the window pushes out joins the main region's probation segment as a
-/// candidate, and when the cache must make room, the candidate and main's least recently used entry (the victim) are
-/// compared by how often they were seen lately (<see cref="FrequencySketch"/>): the less frequent one leaves, the
-/// candidate on a tie. A read of a probation entry promotes it to the protected segment (80 % of main), whose overflow
-/// goes back to probation. Used only under the engine's policy lock.
+/// kept in LRU order (sized by <see cref="WindowClimber"/>, from 1 % of the limits); what the window pushes out joins the
+/// main region's probation segment as a candidate, and when the cache must make room, the candidate and main's least
+/// recently used entry (the victim) are compared by how often they were seen lately (<see cref="FrequencySketch"/>):
+/// the candidate stays only if seen more often by more than <see cref="AdmissionMargin"/>. A read of a probation entry
+/// promotes it to the protected segment (80 % of main), whose overflow goes back to probation. Used only under the
+/// engine's policy lock.
 /// </summary>
 /// <remarks>
 /// <para>Each region is a <see cref="RecencyLog{TKey,TValue}"/>. The window is the engine's own log (its ends on the
@@ -30,12 +31,19 @@ internal sealed class WindowTinyLfu<TKey, TValue>
     /// <summary>The first stamp of the protected segment.</summary>
     internal const long ProtectedBase = 2L << 60;
 
+    /// <summary>
+    /// How much more often than the victim a candidate must have been seen to take its place. Why not zero: a key seen
+    /// once more than the victim is noise as often as signal (on a loop every key is), and main then churns like an LRU.
+    /// </summary>
+    internal const int AdmissionMargin = 1;
+
     private readonly RecencyLog<TKey, TValue> _window;
     private readonly RecencyLog<TKey, TValue> _probation;
     private readonly RecencyLog<TKey, TValue> _protected;
     private readonly List<Node<TKey, TValue>> _candidates = [];
     private int _nextCandidate;
     private FrequencySketch _sketch;
+    private readonly WindowClimber _climber;
 
     /// <summary>The most entries the sketch is ever sized for under the current limits; it starts smaller (see <see cref="SizeSketchWhenHalfFull"/>).</summary>
     private int _sketchCeiling;
@@ -61,16 +69,17 @@ internal sealed class WindowTinyLfu<TKey, TValue>
         _protected = new RecencyLog<TKey, TValue>(new PolicyState(), ProtectedBase);
         _sketchCeiling = SketchCeiling(maxItems, maxSize);
         _sketch = new FrequencySketch(Math.Min(_sketchCeiling, UpFrontSketchCapacity));
+        _climber = new WindowClimber(_sketch.SampleSize);
         SetLimits(maxItems, maxSize);
     }
 
     /// <summary>Entries in all three regions. Written under the lock; anyone may read it.</summary>
     internal int Count => Volatile.Read(ref _count);
 
-    /// <summary>The window's share of the limits, as its inverse: 2 % (docs/decisions/0014-window-tinylfu.md).</summary>
-    private const long WindowShareInverse = 50;
+    /// <summary>The window's share of the limits now (for tests).</summary>
+    internal double WindowShare => _climber.Share;
 
-    /// <summary>Sets the regions' sizes for new limits (2 % window, 80 % of the rest protected); the caller then evicts down to the limits.</summary>
+    /// <summary>Sets the regions' sizes for new limits; the caller then evicts down to the limits.</summary>
     /// <param name="maxItems">The entry limit; <see cref="long.MaxValue"/>, or the engine's own ceiling of 2^30 - 1, for none.</param>
     /// <param name="maxSize">The size limit; <see cref="long.MaxValue"/> for none.</param>
     internal void SetLimits(long maxItems, long maxSize)
@@ -82,18 +91,38 @@ internal sealed class WindowTinyLfu<TKey, TValue>
 
         _maxItems = maxItems;
         _maxSize = maxSize;
-        _windowMaxItems = maxItems == long.MaxValue ? long.MaxValue : Math.Max(1, maxItems / WindowShareInverse);
-        _windowMaxBytes = maxSize == long.MaxValue ? long.MaxValue : Math.Max(1, maxSize / WindowShareInverse);
-        _protectedMaxItems = maxItems == long.MaxValue ? long.MaxValue : (long)((maxItems - _windowMaxItems) * 0.8);
-        _protectedMaxBytes = maxSize == long.MaxValue ? long.MaxValue : (long)((maxSize - _windowMaxBytes) * 0.8);
         _sketchCeiling = SketchCeiling(maxItems, maxSize);
         if (_sketch.Capacity > 2L * _sketchCeiling)
         {
             _sketch = new FrequencySketch(_sketchCeiling); // far smaller limits: start afresh at their size
+            _climber.SamplePeriod = _sketch.SampleSize;
         }
 
         _sketchSized = false; // sized again for the new limits once the cache is half full
         SizeSketchWhenHalfFull();
+        SizeRegions();
+    }
+
+    /// <summary>
+    /// Sizes the window at the climber's share of each limit (at least one entry and one byte) and protected at 80 % of
+    /// the rest. A window over its new size hands its oldest entries to probation at once, as plain entries of main, not
+    /// as candidates: main's victims are then chosen among them by recency, as among the rest of probation.
+    /// </summary>
+    private void SizeRegions()
+    {
+        double share = _climber.Share;
+        _windowMaxItems = _maxItems == long.MaxValue ? long.MaxValue : Math.Max(1, (long)(_maxItems * share));
+        _windowMaxBytes = _maxSize == long.MaxValue ? long.MaxValue : Math.Max(1, (long)(_maxSize * share));
+        _protectedMaxItems = _maxItems == long.MaxValue ? long.MaxValue : (long)((_maxItems - _windowMaxItems) * 0.8);
+        _protectedMaxBytes = _maxSize == long.MaxValue ? long.MaxValue : (long)((_maxSize - _windowMaxBytes) * 0.8);
+        while ((_window.Count > _windowMaxItems || _windowBytes > _windowMaxBytes) && _window.Count > 1)
+        {
+            Node<TKey, TValue> oldest = _window.Last!;
+            _window.MoveTo(_probation, oldest);
+            _windowBytes -= oldest.Size;
+            _probationBytes += oldest.Size;
+        }
+
         DemoteProtectedOverflow();
     }
 
@@ -103,7 +132,7 @@ internal sealed class WindowTinyLfu<TKey, TValue>
     /// <summary>The sketch's size in entries, for tests.</summary>
     internal int SketchCapacity => _sketch.Capacity;
 
-    /// <summary>Adds a new entry: it enters the window, and counts as seen once.</summary>
+    /// <summary>Adds a new entry: it enters the window, counts as seen once, and as a miss for the climber.</summary>
     internal void Add(Node<TKey, TValue> node)
     {
         _window.Add(node);
@@ -115,6 +144,10 @@ internal sealed class WindowTinyLfu<TKey, TValue>
         }
 
         _sketch.Increment(node.Hash);
+        if (_climber.Record(hit: false))
+        {
+            SizeRegions();
+        }
     }
 
     /// <summary>
@@ -139,6 +172,7 @@ internal sealed class WindowTinyLfu<TKey, TValue>
         if (capacity > 2L * sized || 2L * capacity < sized)
         {
             _sketch = new FrequencySketch(capacity);
+            _climber.SamplePeriod = _sketch.SampleSize;
         }
     }
 
@@ -173,12 +207,18 @@ internal sealed class WindowTinyLfu<TKey, TValue>
 
     /// <summary>
     /// A read or write of a node held: counted in the sketch; the node becomes its region's most recent, and a probation
-    /// node moves to protected. With <paramref name="underContention"/>, a window or protected node already among its
-    /// region's newest quarter stays where it is (see <c>LruEngine.ReplayReadUnderContention</c>).
+    /// node moves to protected. A read (<paramref name="hit"/>) counts as a hit for the climber. With
+    /// <paramref name="underContention"/>, a window or protected node already among its region's newest quarter stays where
+    /// it is (see <c>LruEngine.ReplayReadUnderContention</c>).
     /// </summary>
-    internal void OnAccess(Node<TKey, TValue> node, bool underContention = false)
+    internal void OnAccess(Node<TKey, TValue> node, bool hit, bool underContention = false)
     {
         _sketch.Increment(node.Hash);
+        if (hit && _climber.Record(hit: true))
+        {
+            SizeRegions(); // before the move below, which may take the node out of the window it shrinks
+        }
+
         long stamp = node.RecencyStamp;
         if (stamp >= ProtectedBase)
         {
@@ -221,7 +261,8 @@ internal sealed class WindowTinyLfu<TKey, TValue>
 
     /// <summary>
     /// The entry to evict next while the cache is over a limit: the first candidate <see cref="PushOutOfWindow"/> handed to
-    /// probation against main's victim, the less frequently seen of the two (the candidate on a tie); main's victim
+    /// probation against main's victim: the victim if the candidate was seen more often by more than
+    /// <see cref="AdmissionMargin"/>, else the candidate; main's victim
     /// alone when no candidate is left. A candidate that beats a victim stays the candidate for the next comparison.
     /// Never <paramref name="keep"/> or a pinned entry; the caller has checked that enough evictable entries exist.
     /// </summary>
@@ -238,7 +279,7 @@ internal sealed class WindowTinyLfu<TKey, TValue>
                 continue;
             }
 
-            if (ReferenceEquals(candidate, victim) || _sketch.Frequency(candidate.Hash) <= _sketch.Frequency(victim.Hash))
+            if (ReferenceEquals(candidate, victim) || _sketch.Frequency(candidate.Hash) <= _sketch.Frequency(victim.Hash) + AdmissionMargin)
             {
                 _nextCandidate++;
                 return candidate;
@@ -296,6 +337,11 @@ internal sealed class WindowTinyLfu<TKey, TValue>
         Check(_window, 0, ProbationBase, _windowBytes, "window");
         Check(_probation, ProbationBase, ProtectedBase, _probationBytes, "probation");
         Check(_protected, ProtectedBase, long.MaxValue, _protectedBytes, "protected");
+        if (_window.Count > 1 && (_window.Count > _windowMaxItems || _windowBytes > _windowMaxBytes))
+        {
+            throw new InvalidOperationException($"Engine invariant broken: the window holds {_window.Count} entries of {_windowBytes} bytes, over its {_windowMaxItems} entries or {_windowMaxBytes} bytes");
+        }
+
         if (_window.Count + _probation.Count + _protected.Count != _count)
         {
             throw new InvalidOperationException($"Engine invariant broken: the regions hold {_window.Count} + {_probation.Count} + {_protected.Count} entries, the policy counts {_count}");

@@ -9,12 +9,12 @@ namespace AtomicLru.Benchmarks.SideBySide;
 /// before the engine carries it (docs/decisions/0014-window-tinylfu.md): an admission window in LRU order, a main
 /// region split into probation and protected (80 % of it), and the engine's <see cref="FrequencySketch"/> deciding,
 /// when the window overflows, whether the window's oldest entry or main's victim stays. The window is either a fixed
-/// share of the capacity or sized by hill climbing on the hit ratio.
+/// share of the capacity or sized by the engine's <see cref="WindowClimber"/>; a candidate is admitted, as in the engine,
+/// only if seen more often than the victim by more than <see cref="WindowTinyLfu{TKey,TValue}.AdmissionMargin"/>.
 /// </summary>
 internal sealed class TinyLfuModel
 {
     private readonly int _capacity;
-    private readonly bool _adaptive;
     private readonly FrequencySketch _sketch;
     private readonly Dictionary<int, LinkedListNode<Entry>> _entries = [];
     private readonly LinkedList<Entry> _window = new();
@@ -23,15 +23,7 @@ internal sealed class TinyLfuModel
     private int _windowMax;
     private int _protectedMax;
 
-    // Hill climbing (as Caffeine describes it): every sample of requests, compare its hit ratio with the last one's; a
-    // step that helped (or did no harm) is repeated, one that hurt is reversed; a change of 5 points or more restarts
-    // the step at 6.25 % of the capacity, anything less shrinks it by 2 %. The window stays within 0.1 % to 80 %.
-    private readonly int _samplePeriod;
-    private int _sampleRequests;
-    private int _sampleHits;
-    private double _previousRatio;
-    private double _step;
-    private double _windowTarget;
+    private readonly WindowClimber? _climber;
 
     /// <param name="capacity">Entries held.</param>
     /// <param name="windowShare">The window's share of <paramref name="capacity"/>, fixed; or its starting share with <paramref name="adaptive"/>.</param>
@@ -39,12 +31,14 @@ internal sealed class TinyLfuModel
     internal TinyLfuModel(int capacity, double windowShare, bool adaptive)
     {
         _capacity = capacity;
-        _adaptive = adaptive;
         _sketch = new FrequencySketch(capacity, seed: 0x5EED);
-        _windowTarget = Math.Max(1, capacity * windowShare);
-        SetWindow((int)_windowTarget);
-        _samplePeriod = Math.Max(100, 10 * capacity);
-        _step = -0.0625 * capacity; // first move: a smaller window
+        if (adaptive)
+        {
+            _climber = new WindowClimber(10L * capacity);
+            windowShare = _climber.Share;
+        }
+
+        SetWindow((int)Math.Max(1, capacity * windowShare));
     }
 
     private enum Region
@@ -69,9 +63,9 @@ internal sealed class TinyLfuModel
             Add(key, hash);
         }
 
-        if (_adaptive)
+        if (_climber?.Record(hit) == true)
         {
-            Climb(hit);
+            Resize();
         }
 
         return hit;
@@ -107,6 +101,11 @@ internal sealed class TinyLfuModel
             _window.Remove(candidate);
             Admit(candidate);
         }
+
+        while (_entries.Count > _capacity)
+        {
+            Evict(_probation.Last ?? _protected.Last ?? _window.Last!); // the window grew: main gives up its victim
+        }
     }
 
     /// <summary>The window's oldest entry goes to probation, if main has room or it is seen more often than main's victim.</summary>
@@ -120,7 +119,7 @@ internal sealed class TinyLfuModel
         }
 
         LinkedListNode<Entry> victim = _probation.Last ?? _protected.Last!;
-        if (_sketch.Frequency(candidate.Value.Hash) > _sketch.Frequency(victim.Value.Hash))
+        if (_sketch.Frequency(candidate.Value.Hash) > _sketch.Frequency(victim.Value.Hash) + WindowTinyLfu<int, int>.AdmissionMargin)
         {
             Evict(victim);
             candidate.Value.Region = Region.Probation;
@@ -134,7 +133,7 @@ internal sealed class TinyLfuModel
 
     private void Evict(LinkedListNode<Entry> victim)
     {
-        (victim.Value.Region == Region.Probation ? _probation : _protected).Remove(victim);
+        (victim.Value.Region switch { Region.Probation => _probation, Region.Protected => _protected, _ => _window }).Remove(victim);
         _entries.Remove(victim.Value.Key);
     }
 
@@ -156,34 +155,15 @@ internal sealed class TinyLfuModel
         DemoteOverflow();
     }
 
-    private void Climb(bool hit)
+    private void Resize()
     {
-        _sampleRequests++;
-        _sampleHits += hit ? 1 : 0;
-        if (_sampleRequests < _samplePeriod)
-        {
-            return;
-        }
-
-        double ratio = (double)_sampleHits / _sampleRequests;
-        double change = ratio - _previousRatio;
-        double amount = change >= 0 ? _step : -_step;
-        _step = Math.Abs(change) >= 0.05 ? 0.0625 * _capacity * Math.Sign(amount) : 0.98 * amount;
-        _previousRatio = ratio;
-        _sampleRequests = _sampleHits = 0;
-        _windowTarget = Math.Clamp(_windowTarget + amount, Math.Max(1, 0.001 * _capacity), 0.8 * _capacity);
-        SetWindow((int)_windowTarget);
+        SetWindow((int)(_climber!.Share * _capacity));
         while (_window.Count > _windowMax)
         {
             LinkedListNode<Entry> candidate = _window.Last!;
             _window.Remove(candidate);
             candidate.Value.Region = Region.Probation;
             _probation.AddFirst(candidate); // a shrinking window hands its oldest to main; main evicts on the next admission
-        }
-
-        while (_entries.Count > _capacity)
-        {
-            Evict(_probation.Last ?? _protected.Last!);
         }
     }
 

@@ -117,6 +117,57 @@ public sealed class WindowTinyLfuTests
     }
 
     [Fact]
+    public void A_candidate_seen_once_more_than_the_victim_does_not_displace_it_and_one_seen_twice_more_does()
+    {
+        using var engine = Create(maxItems: 10); // a window of one entry (1 %, at least one)
+        for (int i = 0; i < 10; i++)
+        {
+            engine.Set($"main{i}", "v", Timeout.InfiniteTimeSpan, 1); // each seen once; main0 is main's victim
+        }
+
+        engine.Set("once-more", "v", Timeout.InfiniteTimeSpan, 1); // main9 leaves the window: a tie, so it goes
+        Assert.True(engine.TryGet("once-more", out _)); // seen twice: once more than the victim
+        engine.Set("next", "v", Timeout.InfiniteTimeSpan, 1); // once-more leaves the window, and loses
+        Assert.False(engine.TryGet("once-more", out _));
+        Assert.True(engine.TryGet("main0", out _));
+
+        Assert.True(engine.TryGet("next", out _));
+        Assert.True(engine.TryGet("next", out _)); // seen three times: twice more than the victim (main1, seen once)
+        engine.Set("last", "v", Timeout.InfiniteTimeSpan, 1);
+        Assert.True(engine.TryGet("next", out _));
+        Assert.False(engine.TryGet("main1", out _));
+        engine.CheckInvariants();
+    }
+
+    [Fact]
+    public void The_window_is_resized_as_the_hit_ratio_moves_and_the_limits_hold_throughout()
+    {
+        using var engine = Create(maxItems: 100); // a sample is 1,000 requests
+        double initial = engine.TinyLfu!.WindowShare;
+        var shares = new System.Collections.Generic.HashSet<double> { initial };
+        var random = new Random(7);
+        for (int request = 0; request < 20_000; request++)
+        {
+            // A phase of loops over 150 keys, then a phase of recency-heavy requests over a drifting set of keys.
+            string key = request < 10_000 ? $"loop{request % 150}" : $"drift{(request / 20) + random.Next(30)}";
+            if (!engine.TryGet(key, out _))
+            {
+                engine.Set(key, "v", Timeout.InfiniteTimeSpan, 1);
+            }
+
+            Assert.True(engine.Count <= 100);
+            shares.Add(engine.TinyLfu.WindowShare);
+            if (request % 500 == 0)
+            {
+                engine.CheckInvariants(); // includes: the window within its share of the limit
+            }
+        }
+
+        Assert.True(shares.Count > 3, $"the window took {shares.Count} sizes");
+        engine.CheckInvariants();
+    }
+
+    [Fact]
     public void The_byte_limit_holds_after_every_write_with_entries_of_many_sizes()
     {
         using var engine = Create(maxItems: null, maxSize: 100_000);
