@@ -328,6 +328,7 @@ internal sealed partial class LruEngine<TKey, TValue>
         }
         else
         {
+            node.SketchHash = _table.SketchHash(node);
             _lfu.Add(node);
         }
 
@@ -361,6 +362,7 @@ internal sealed partial class LruEngine<TKey, TValue>
         }
         else
         {
+            added.SketchHash = old.SketchHash; // the same key
             _lfu.AddInPlaceOf(added, old);
             _table.Replace(old, added);
             _lfu.RemoveReplaced(old);

@@ -26,6 +26,13 @@ internal abstract class NodeLookupFields<TKey>
     internal int Hash;
 
     /// <summary>
+    /// The key's hash for Window TinyLFU's frequency sketch (<see cref="NodeTable{TKey,TValue}.SketchHash"/>): randomized
+    /// where <see cref="Hash"/> is not, so keys crafted to collide in the table do not share counters. Set by the engine
+    /// before the policy first counts the node; unused under LRU. It fills the padding after <see cref="Hash"/>: no cost.
+    /// </summary>
+    internal int SketchHash;
+
+    /// <summary>
     /// Where the node's slot is in the <see cref="RecencyLog{TKey,TValue}"/> (the slot's sequence number: see
     /// <see cref="RecencyLog{TKey,TValue}.StampOf"/>), or <see cref="Gone"/> before the node is
     /// first added and from its removal on (see <see cref="InRecencyLog"/>). Written only under the lock.

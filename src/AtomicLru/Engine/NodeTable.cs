@@ -90,6 +90,14 @@ internal sealed class NodeTable<TKey, TValue>
     internal int HashLocked(TKey key, int hashBeforeLock) => _randomizedStrings ? GetHash(key) : hashBeforeLock;
 
     /// <summary>
+    /// The node's hash for a frequency sketch: its table hash, unless that is the fast string hash, which keys can be
+    /// crafted to collide under; then the randomized string hash, which they cannot (the sketch mixes in a seed of its
+    /// own as well, but keys whose 32-bit hashes are equal share every counter whatever the seed).
+    /// </summary>
+    internal int SketchHash(Node<TKey, TValue> node)
+        => _ordinalStrings && !_randomizedStrings ? Unsafe.As<string>(node.Key).GetHashCode() : node.Hash;
+
+    /// <summary>
     /// A fast string hash, the same in every process: Bernstein's multiply-by-33 step (as a rotate and an add)
     /// in two independent lanes, two characters per step, so the lanes run in parallel; the lanes are joined
     /// with a multiply by the golden ratio. Collisions can be crafted; see <see cref="CollisionThreshold"/>.

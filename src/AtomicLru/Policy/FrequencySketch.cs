@@ -18,8 +18,8 @@ namespace AtomicLru.Policy;
 /// so it is at most 15. An increment raises each of the four that is below 15.</para>
 /// <para>The spread hash mixes the caller's 32-bit hash with a seed drawn per sketch, so which keys share counters
 /// differs from one cache to the next, and keys chosen to collide in one cannot be chosen for another. Keys whose
-/// 32-bit hashes are equal still share every counter: callers feed a hash an attacker cannot predict when that
-/// matters (docs/decisions/0014-window-tinylfu.md).</para>
+/// 32-bit hashes are equal still share every counter, so the engine feeds it a hash an attacker cannot predict
+/// (<c>NodeTable.SketchHash</c>; docs/decisions/0014-window-tinylfu.md).</para>
 /// <para>Not thread-safe: the policy uses it under its lock.</para>
 /// </remarks>
 internal sealed class FrequencySketch

@@ -143,7 +143,7 @@ internal sealed class WindowTinyLfu<TKey, TValue>
             SizeSketchWhenHalfFull();
         }
 
-        _sketch.Increment(node.Hash);
+        _sketch.Increment(node.SketchHash);
         if (_climber.Record(hit: false))
         {
             SizeRegions();
@@ -182,7 +182,7 @@ internal sealed class WindowTinyLfu<TKey, TValue>
         RecencyLog<TKey, TValue> region = RegionOf(old);
         region.AddInPlaceOf(added);
         Bytes(region) += added.Size;
-        _sketch.Increment(added.Hash);
+        _sketch.Increment(added.SketchHash);
     }
 
     /// <summary>Takes out the node <see cref="AddInPlaceOf"/> replaced.</summary>
@@ -213,7 +213,7 @@ internal sealed class WindowTinyLfu<TKey, TValue>
     /// </summary>
     internal void OnAccess(Node<TKey, TValue> node, bool hit, bool underContention = false)
     {
-        _sketch.Increment(node.Hash);
+        _sketch.Increment(node.SketchHash);
         if (hit && _climber.Record(hit: true))
         {
             SizeRegions(); // before the move below, which may take the node out of the window it shrinks
@@ -279,7 +279,7 @@ internal sealed class WindowTinyLfu<TKey, TValue>
                 continue;
             }
 
-            if (ReferenceEquals(candidate, victim) || _sketch.Frequency(candidate.Hash) <= _sketch.Frequency(victim.Hash) + AdmissionMargin)
+            if (ReferenceEquals(candidate, victim) || _sketch.Frequency(candidate.SketchHash) <= _sketch.Frequency(victim.SketchHash) + AdmissionMargin)
             {
                 _nextCandidate++;
                 return candidate;

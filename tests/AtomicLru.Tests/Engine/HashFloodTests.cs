@@ -18,7 +18,7 @@ public sealed class HashFloodTests
     /// Eight-character keys with one non-randomized hash: random first four characters, and last four chosen so
     /// that both lanes of <see cref="NodeTable{TKey,TValue}.NonRandomizedHash"/> end on the same values.
     /// </summary>
-    private static List<string> CollidingKeys(int count, int seed)
+    internal static List<string> CollidingKeys(int count, int seed)
     {
         const uint Lane1Target = 0x12345678u;
         const uint Lane2Target = 0x9ABCDEF0u;

@@ -140,6 +140,39 @@ public sealed class WindowTinyLfuTests
     }
 
     [Fact]
+    public void Keys_crafted_to_share_a_hot_keys_table_hash_do_not_share_its_frequency()
+    {
+        // All share one fast (non-randomized) string hash; the table keeps it, as they are far too few for a flood.
+        var keys = HashFloodTests.CollidingKeys(7, seed: 11);
+        using var engine = Create(maxItems: 10);
+        string hot = keys[0];
+        engine.Set(hot, "v", Timeout.InfiniteTimeSpan, 1);
+        for (int i = 0; i < 20; i++)
+        {
+            Assert.True(engine.TryGet(hot, out _));
+        }
+
+        for (int i = 0; i < 9; i++)
+        {
+            engine.Set($"main{i}", "v", Timeout.InfiniteTimeSpan, 1); // each seen once
+            if (i == 0)
+            {
+                Assert.True(engine.TryGet(hot, out _)); // hot is in probation now: this read promotes it to protected
+            }
+        }
+
+        foreach (string crafted in keys.Skip(1))
+        {
+            engine.Set(crafted, "v", Timeout.InfiniteTimeSpan, 1); // seen once: it must lose to a main entry seen once
+        }
+
+        engine.Set("last", "v", Timeout.InfiniteTimeSpan, 1); // the last crafted key leaves the window too
+        Assert.Equal(0, keys.Skip(1).Count(k => engine.TryGet(k, out _)));
+        Assert.True(engine.TryGet(hot, out _));
+        engine.CheckInvariants();
+    }
+
+    [Fact]
     public void The_window_is_resized_as_the_hit_ratio_moves_and_the_limits_hold_throughout()
     {
         using var engine = Create(maxItems: 100); // a sample is 1,000 requests

@@ -4,7 +4,10 @@ using AtomicLru.Engine;
 
 namespace AtomicLru.Tests;
 
-/// <summary>Records every removal the engine reports, in order, and may call back into the engine from it.</summary>
+/// <summary>
+/// Records every removal the engine reports, in order, and may call back into the engine from it. Safe to share between
+/// threads: the engine delivers removals after it releases its lock, so writers on several threads report at once.
+/// </summary>
 internal sealed class RecordingListener : IRemovalListener<string, string>
 {
     public List<(string Key, string Value, RemovalReason Reason)> Removals { get; } = [];
@@ -15,8 +18,12 @@ internal sealed class RecordingListener : IRemovalListener<string, string>
 
     public void OnRemoved(string key, string value, long size, RemovalReason reason)
     {
-        Removals.Add((key, value, reason));
-        Sizes.Add(size);
+        lock (Removals)
+        {
+            Removals.Add((key, value, reason));
+            Sizes.Add(size);
+        }
+
         OnRemovedCallback?.Invoke(key);
     }
 }
