@@ -7,7 +7,7 @@ using BenchmarkDotNet.Running;
 
 // build/bench.sh runs `all` and writes docs/benchmarks/side-by-side.md and .svg. By hand:
 // dotnet run -c Release --project tests/AtomicLru.Benchmarks -- all [chart folder]   every side-by-side section
-// dotnet run -c Release --project tests/AtomicLru.Benchmarks -- latency | zipf | churn | ttl | hitratio [traces] | tinylfu [traces] | tinylfu-model [traces] | bytes | memory | cores
+// dotnet run -c Release --project tests/AtomicLru.Benchmarks -- latency [names] | zipf | churn | ttl | hitratio [traces] | tinylfu [traces] | tinylfu-model [traces] | bytes | memory | cores
 // dotnet run -c Release --project tests/AtomicLru.Benchmarks -- multinode <redis address>   (build/bench.sh multinode starts one)
 // dotnet run -c Release --project tests/AtomicLru.Benchmarks -- --filter '*'          BenchmarkDotNet suites
 switch (args.FirstOrDefault())
@@ -22,7 +22,7 @@ switch (args.FirstOrDefault())
         HitRatio.Run(null);
         Report.WriteSvg(Path.Combine(args.ElementAtOrDefault(1) ?? ".", "side-by-side.svg"), MachineLine());
         return;
-    case "latency": HitLatency.Run(); return;
+    case "latency": HitLatency.Run(args.ElementAtOrDefault(1)?.Split(',')); return; // optional: candidate names, comma-separated, the baseline first
     case "cores": Report.Line($"{CoreToCore.TransferNanoseconds():F0} ns per core-to-core cache line transfer"); return;
     case "zipf": ZipfThroughput.Run(); return;
     case "churn": WriteChurn.Run(); return;
