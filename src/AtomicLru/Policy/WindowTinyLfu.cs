@@ -68,8 +68,8 @@ internal sealed class WindowTinyLfu<TKey, TValue>
         _probation = new RecencyLog<TKey, TValue>(new PolicyState(), ProbationBase);
         _protected = new RecencyLog<TKey, TValue>(new PolicyState(), ProtectedBase);
         _sketchCeiling = SketchCeiling(maxItems, maxSize);
-        _sketch = new FrequencySketch(Math.Min(_sketchCeiling, UpFrontSketchCapacity));
-        _climber = new WindowClimber(_sketch.SampleSize);
+        _climber = new WindowClimber(samplePeriod: 0); // given the sketch's period by NewSketch, next
+        _sketch = NewSketch(Math.Min(_sketchCeiling, UpFrontSketchCapacity));
         SetLimits(maxItems, maxSize);
     }
 
@@ -94,8 +94,7 @@ internal sealed class WindowTinyLfu<TKey, TValue>
         _sketchCeiling = SketchCeiling(maxItems, maxSize);
         if (_sketch.Capacity > 2L * _sketchCeiling)
         {
-            _sketch = new FrequencySketch(_sketchCeiling); // far smaller limits: start afresh at their size
-            _climber.SamplePeriod = _sketch.SampleSize;
+            _sketch = NewSketch(_sketchCeiling); // far smaller limits: start afresh at their size
         }
 
         _sketchSized = false; // sized again for the new limits once the cache is half full
@@ -117,13 +116,28 @@ internal sealed class WindowTinyLfu<TKey, TValue>
         _protectedMaxBytes = _maxSize == long.MaxValue ? long.MaxValue : (long)((_maxSize - _windowMaxBytes) * 0.8);
         while ((_window.Count > _windowMaxItems || _windowBytes > _windowMaxBytes) && _window.Count > 1)
         {
-            Node<TKey, TValue> oldest = _window.Last!;
-            _window.MoveTo(_probation, oldest);
-            _windowBytes -= oldest.Size;
-            _probationBytes += oldest.Size;
+            MoveOldestOutOfWindow();
         }
 
         DemoteProtectedOverflow();
+    }
+
+    /// <summary>A sketch for <paramref name="capacity"/> entries; the climber samples as many requests as the sketch ages over.</summary>
+    private FrequencySketch NewSketch(int capacity)
+    {
+        var sketch = new FrequencySketch(capacity);
+        _climber.SamplePeriod = sketch.SampleSize;
+        return sketch;
+    }
+
+    /// <summary>Moves the window's oldest entry to probation, as its most recent; returns it.</summary>
+    private Node<TKey, TValue> MoveOldestOutOfWindow()
+    {
+        Node<TKey, TValue> oldest = _window.Last!;
+        _window.MoveTo(_probation, oldest);
+        _windowBytes -= oldest.Size;
+        _probationBytes += oldest.Size;
+        return oldest;
     }
 
     /// <summary>The most entries a sketch is sized for before the cache is half full: 2^20 (8 MB).</summary>
@@ -171,8 +185,7 @@ internal sealed class WindowTinyLfu<TKey, TValue>
         int sized = _sketch.Capacity;
         if (capacity > 2L * sized || 2L * capacity < sized)
         {
-            _sketch = new FrequencySketch(capacity);
-            _climber.SamplePeriod = _sketch.SampleSize;
+            _sketch = NewSketch(capacity);
         }
     }
 
@@ -251,11 +264,7 @@ internal sealed class WindowTinyLfu<TKey, TValue>
         _nextCandidate = 0;
         while ((_window.Count + entries > _windowMaxItems || _windowBytes + bytes > _windowMaxBytes) && _window.Count > 0)
         {
-            Node<TKey, TValue> oldest = _window.Last!;
-            _window.MoveTo(_probation, oldest);
-            _windowBytes -= oldest.Size;
-            _probationBytes += oldest.Size;
-            _candidates.Add(oldest);
+            _candidates.Add(MoveOldestOutOfWindow());
         }
     }
 

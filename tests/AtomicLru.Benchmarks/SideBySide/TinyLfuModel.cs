@@ -26,7 +26,7 @@ internal sealed class TinyLfuModel
     private readonly WindowClimber? _climber;
 
     /// <param name="capacity">Entries held.</param>
-    /// <param name="windowShare">The window's share of <paramref name="capacity"/>, fixed; or its starting share with <paramref name="adaptive"/>.</param>
+    /// <param name="windowShare">The window's share of <paramref name="capacity"/>, fixed; unused with <paramref name="adaptive"/> (the climber starts at its own share).</param>
     /// <param name="adaptive">Size the window by hill climbing.</param>
     internal TinyLfuModel(int capacity, double windowShare, bool adaptive)
     {
