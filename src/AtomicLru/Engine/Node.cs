@@ -17,9 +17,9 @@ namespace AtomicLru.Engine;
 /// A plain or timed node evicted for capacity is reused for the entry that evicted it (<see cref="Reuse"/>), so its
 /// key changes too; readers check its <see cref="NodeLookupFields{TKey}.RecencyStamp"/> around what they read (see
 /// <see cref="NodeTable{TKey,TValue}.Find"/>).</para>
-/// <para>A plain node is 72 bytes: the object header and method table, then 56 bytes of fields (four of them
-/// padding after the hash). The node's kind and its pinned flag share one long with its size (one private field);
-/// a size takes 56 bits, so no entry may charge <see cref="MaxSize"/> or more (the engine refuses it as too large).</para>
+/// <para>A plain node is 72 bytes: the object header and method table, then 56 bytes of fields. The node's kind, its
+/// pinned flag and its <see cref="UncountedReads"/> share one long with its size (one private field); a size takes 56
+/// bits, so no entry may charge <see cref="MaxSize"/> or more (the engine refuses it as too large).</para>
 /// </remarks>
 internal class Node<TKey, TValue> : NodeLookupFields<TKey>
     where TKey : notnull
@@ -38,7 +38,9 @@ internal class Node<TKey, TValue> : NodeLookupFields<TKey>
 
     private const int KindShift = 56;
     private const long SizeMask = MaxSize - 1;
-    private const long PinnedBit = 1L << 62;
+    private const long PinnedBit = 1L << 58;
+    private const int UncountedShift = 59; // 3 bits of reads, then 2 of epoch: bits 59 to 63
+    private const long UncountedMask = 31L << UncountedShift;
     private const long KindMask = 3L << KindShift;
 
     // The first fields declared here come right after the base class's: a lookup reads these two next.
@@ -125,4 +127,20 @@ internal class Node<TKey, TValue> : NodeLookupFields<TKey>
 
     /// <summary>Which class this node is (see <see cref="NodeKind"/> for why a field and not a type test).</summary>
     internal NodeKind Kind => (NodeKind)((_sizeAndFlags >> KindShift) & 3);
+
+    /// <summary>
+    /// Reads Window TinyLFU has replayed for this entry and not yet added to its frequency sketch (0 to 7), and the
+    /// sketch's halvings, modulo 4, when it last counted one. In spare bits of the size word: no extra field. Written
+    /// under the lock; a new or reused node starts at 0.
+    /// </summary>
+    internal (int Reads, int Epoch) UncountedReads
+    {
+        get
+        {
+            int bits = (int)((ulong)_sizeAndFlags >> UncountedShift);
+            return (bits & 7, bits >> 3);
+        }
+
+        set => _sizeAndFlags = (_sizeAndFlags & ~UncountedMask) | ((long)((value.Epoch & 3) << 3 | value.Reads) << UncountedShift);
+    }
 }

@@ -20,6 +20,9 @@ namespace AtomicLru.Policy;
 /// differs from one cache to the next, and keys chosen to collide in one cannot be chosen for another. Keys whose
 /// 32-bit hashes are equal still share every counter, so the engine feeds it a hash an attacker cannot predict
 /// (<c>NodeTable.SketchHash</c>; docs/decisions/0014-window-tinylfu.md).</para>
+/// <para>A caller may keep counts of its own and add them later (<see cref="Add"/>), counting each event toward the
+/// halving when it happens (<see cref="CountEvent"/>) and ageing what it holds by <see cref="Halvings"/>: Window TinyLFU
+/// does so for reads, which it counts in the entry.</para>
 /// <para>Not thread-safe: the policy uses it under its lock.</para>
 /// </remarks>
 internal sealed class FrequencySketch
@@ -79,6 +82,36 @@ internal sealed class FrequencySketch
         return least;
     }
 
+    /// <summary>How many times the counters have been halved; a caller that holds counts of its own ages them by it.</summary>
+    internal int Halvings { get; private set; }
+
+    /// <summary>
+    /// Counts an event toward the next halving without counting it for any key: for an event the caller keeps in a count
+    /// of its own until it calls <see cref="Add"/>.
+    /// </summary>
+    internal void CountEvent()
+    {
+        if (++_additions >= _sampleSize)
+        {
+            Halve();
+        }
+    }
+
+    /// <summary>Adds <paramref name="count"/> events, already counted by <see cref="CountEvent"/>, to the key's counters (each stops at <see cref="MaxFrequency"/>).</summary>
+    internal void Add(int hash, int count)
+    {
+        ulong spread = Spread(hash);
+        int block = (int)(spread & (uint)_blockMask) << 3;
+        ulong choice = spread >> 32;
+        for (int row = 0; row < 4; row++)
+        {
+            ref long word = ref _table[block + Long(choice, row)];
+            int shift = Nibble(choice, row);
+            long counter = ((long)((ulong)word >> shift)) & 0xF;
+            word += Math.Min(count, MaxFrequency - counter) << shift;
+        }
+    }
+
     /// <summary>Counts one event for the key with this hash; halves every counter once enough events were counted.</summary>
     internal void Increment(int hash)
     {
@@ -115,6 +148,7 @@ internal sealed class FrequencySketch
         }
 
         _additions = Math.Max(0, (_additions - (dropped >> 2)) >> 1);
+        Halvings++;
     }
 
     /// <summary>Which long of the block row <paramref name="row"/> uses: 2·row or 2·row + 1.</summary>

@@ -11,8 +11,8 @@ namespace AtomicLru.Policy;
 /// main region's probation segment as a candidate, and when the cache must make room, the candidate and main's least
 /// recently used entry (the victim) are compared by how often they were seen lately (<see cref="FrequencySketch"/>):
 /// the candidate stays only if seen more often by more than <see cref="AdmissionMargin"/>. A read of a probation entry
-/// promotes it to the protected segment (80 % of main), whose overflow goes back to probation. Used only under the
-/// engine's policy lock.
+/// promotes it to the protected segment (80 % of main); while protected is over that share, each write hands its least
+/// recent entry back to probation. Used only under the engine's policy lock.
 /// </summary>
 /// <remarks>
 /// <para>Each region is a <see cref="RecencyLog{TKey,TValue}"/>. The window is the engine's own log (its ends on the
@@ -21,6 +21,17 @@ namespace AtomicLru.Policy;
 /// moves between regions, as when it moves within one.</para>
 /// <para>The regions are sized in the units of the limits: entries against <c>MaxItems</c> and bytes against the size
 /// limit, each region by both when both are set.</para>
+/// <para>Why reads never demote: a demotion writes to protected's least recent entry, which no one has touched for a
+/// long while, so it is a cache miss; when reads did it after each promotion, a hit that promoted cost twice a hit that
+/// did not (every hit of a loop promotes). Protected's share only matters when a victim is chosen, which writes do, so
+/// writes give the overflow back, one entry each: a bounded cost, never a long catch-up after a read-only spell. Until
+/// then probation is smaller than its share, and when it is empty main's victim is protected's least recent entry
+/// (docs/decisions/0014-window-tinylfu.md has the measurements).</para>
+/// <para>Why reads are counted in the node: the key's block of the sketch is a random line of a table of 8 bytes per
+/// entry, which a replayed read would otherwise touch every time, where the node is in cache (its reader just loaded
+/// it). A node holds up to seven reads in spare bits; they go to the sketch when they reach seven and when the entry
+/// leaves, so a key that comes back is remembered; a comparison adds them to the sketch's estimate. Writes count in the
+/// sketch at once.</para>
 /// </remarks>
 internal sealed class WindowTinyLfu<TKey, TValue>
     where TKey : notnull
@@ -79,6 +90,9 @@ internal sealed class WindowTinyLfu<TKey, TValue>
     /// <summary>The window's share of the limits now (for tests).</summary>
     internal double WindowShare => _climber.Share;
 
+    /// <summary>Entries in the protected segment, and the most its share allows (for tests).</summary>
+    internal (int Count, long Share) Protected => (_protected.Count, _protectedMaxItems);
+
     /// <summary>Sets the regions' sizes for new limits; the caller then evicts down to the limits.</summary>
     /// <param name="maxItems">The entry limit; <see cref="long.MaxValue"/>, or the engine's own ceiling of 2^30 - 1, for none.</param>
     /// <param name="maxSize">The size limit; <see cref="long.MaxValue"/> for none.</param>
@@ -105,7 +119,8 @@ internal sealed class WindowTinyLfu<TKey, TValue>
     /// <summary>
     /// Sizes the window at the climber's share of each limit (at least one entry and one byte) and protected at 80 % of
     /// the rest. A window over its new size hands its oldest entries to probation at once, as plain entries of main, not
-    /// as candidates: main's victims are then chosen among them by recency, as among the rest of probation.
+    /// as candidates: main's victims are then chosen among them by recency, as among the rest of probation. A protected
+    /// segment over its new size is left to the writes that follow (<see cref="PushOutOfWindow"/>).
     /// </summary>
     private void SizeRegions()
     {
@@ -118,8 +133,6 @@ internal sealed class WindowTinyLfu<TKey, TValue>
         {
             MoveOldestOutOfWindow();
         }
-
-        DemoteProtectedOverflow();
     }
 
     /// <summary>A sketch for <paramref name="capacity"/> entries; the climber samples as many requests as the sketch ages over.</summary>
@@ -201,6 +214,7 @@ internal sealed class WindowTinyLfu<TKey, TValue>
     /// <summary>Takes out the node <see cref="AddInPlaceOf"/> replaced.</summary>
     internal void RemoveReplaced(Node<TKey, TValue> old)
     {
+        AddUncountedReads(old);
         RecencyLog<TKey, TValue> region = RegionOf(old);
         region.RemoveReplaced(old);
         Bytes(region) -= old.Size;
@@ -209,6 +223,7 @@ internal sealed class WindowTinyLfu<TKey, TValue>
     /// <summary>Takes a node out of its region; <paramref name="sweepLater"/> as <see cref="RecencyLog{TKey,TValue}.Remove"/> takes it.</summary>
     internal void Remove(Node<TKey, TValue> node, bool sweepLater)
     {
+        AddUncountedReads(node); // the key may come back: the sketch remembers how often it was read
         RecencyLog<TKey, TValue> region = RegionOf(node);
         Bytes(region) -= node.Size;
         region.Remove(node, sweepLater);
@@ -219,14 +234,23 @@ internal sealed class WindowTinyLfu<TKey, TValue>
     internal void Resized(Node<TKey, TValue> node, long delta) => Bytes(RegionOf(node)) += delta;
 
     /// <summary>
-    /// A read or write of a node held: counted in the sketch; the node becomes its region's most recent, and a probation
-    /// node moves to protected. A read (<paramref name="hit"/>) counts as a hit for the climber. With
-    /// <paramref name="underContention"/>, a window or protected node already among its region's newest quarter stays where
-    /// it is (see <c>LruEngine.ReplayReadUnderContention</c>).
+    /// A read or write of a node held: counted (a read in the node, a write in the sketch); the node becomes its region's
+    /// most recent, and a probation node moves to protected, which may go over its share until writes demote (see the
+    /// remarks on the class). A read (<paramref name="hit"/>) counts as a hit for the climber. With
+    /// <paramref name="underContention"/>, a window or protected node already among its region's newest quarter stays
+    /// where it is (see <c>LruEngine.ReplayReadUnderContention</c>).
     /// </summary>
     internal void OnAccess(Node<TKey, TValue> node, bool hit, bool underContention = false)
     {
-        _sketch.Increment(node.SketchHash);
+        if (hit)
+        {
+            CountRead(node);
+        }
+        else
+        {
+            _sketch.Increment(node.SketchHash);
+        }
+
         if (hit && _climber.Record(hit: true))
         {
             SizeRegions(); // before the move below, which may take the node out of the window it shrinks
@@ -245,7 +269,6 @@ internal sealed class WindowTinyLfu<TKey, TValue>
             _probation.MoveTo(_protected, node);
             _probationBytes -= node.Size;
             _protectedBytes += node.Size;
-            DemoteProtectedOverflow();
         }
         else if (!underContention || !_window.IsAmongNewest(node))
         {
@@ -255,11 +278,19 @@ internal sealed class WindowTinyLfu<TKey, TValue>
 
     /// <summary>
     /// Before a write makes room for <paramref name="entries"/> more entries of <paramref name="bytes"/> more bytes, which
-    /// will enter the window: the window hands its oldest entries, until those fit in it, to probation as candidates for
-    /// <see cref="NextToEvict"/>.
+    /// will enter the window: protected, if over its share, hands its least recent entry to probation; then the window
+    /// hands its oldest entries, until those fit in it, to probation as candidates for <see cref="NextToEvict"/>.
     /// </summary>
     internal void PushOutOfWindow(int entries, long bytes)
     {
+        if ((_protected.Count > _protectedMaxItems || _protectedBytes > _protectedMaxBytes) && _protected.Count > 0)
+        {
+            Node<TKey, TValue> oldest = _protected.Last!;
+            _protected.MoveTo(_probation, oldest);
+            _protectedBytes -= oldest.Size;
+            _probationBytes += oldest.Size;
+        }
+
         _candidates.Clear();
         _nextCandidate = 0;
         while ((_window.Count + entries > _windowMaxItems || _windowBytes + bytes > _windowMaxBytes) && _window.Count > 0)
@@ -288,7 +319,7 @@ internal sealed class WindowTinyLfu<TKey, TValue>
                 continue;
             }
 
-            if (ReferenceEquals(candidate, victim) || _sketch.Frequency(candidate.SketchHash) <= _sketch.Frequency(victim.SketchHash) + AdmissionMargin)
+            if (ReferenceEquals(candidate, victim) || Frequency(candidate) <= Frequency(victim) + AdmissionMargin)
             {
                 _nextCandidate++;
                 return candidate;
@@ -375,6 +406,56 @@ internal sealed class WindowTinyLfu<TKey, TValue>
         }
     }
 
+    /// <summary>How often the entry was seen lately: the sketch's estimate for its key and the reads it holds uncounted.</summary>
+    private int Frequency(Node<TKey, TValue> node)
+        => Math.Min(FrequencySketch.MaxFrequency, _sketch.Frequency(node.SketchHash) + UncountedReads(node));
+
+    /// <summary>
+    /// Counts a replayed read in the node, not in the sketch: the node is in the processor's cache (its reader just
+    /// loaded it) where the key's sketch block, a random one in a large table, is not. The node's count goes to the
+    /// sketch when it reaches <see cref="MaxUncountedReads"/> and when the entry leaves (<see cref="AddUncountedReads"/>).
+    /// </summary>
+    private void CountRead(Node<TKey, TValue> node)
+    {
+        int reads = UncountedReads(node) + 1;
+        if (reads == MaxUncountedReads)
+        {
+            _sketch.Add(node.SketchHash, reads);
+            reads = 0;
+        }
+
+        node.UncountedReads = (reads, _sketch.Halvings);
+        _sketch.CountEvent(); // after: a halving it causes ages this read too, as it would a count in the sketch
+    }
+
+    /// <summary>
+    /// The most reads a node holds uncounted: at this many they go to the sketch. Seven fits the node's three spare bits;
+    /// the model gave a mean hit ratio within 0.03 points of counting every read in the sketch at once (decision 0014).
+    /// </summary>
+    private const int MaxUncountedReads = 7;
+
+    /// <summary>
+    /// The node's uncounted reads, aged as the sketch's counters were: halved for each halving of the sketch since the
+    /// node last counted one. The node keeps that count modulo 4, which is exact for the three halvings after which
+    /// seven reads are none; a node left unread over four or more may keep more than its due.
+    /// </summary>
+    private int UncountedReads(Node<TKey, TValue> node)
+    {
+        (int reads, int epoch) = node.UncountedReads;
+        return reads >> ((_sketch.Halvings - epoch) & 3);
+    }
+
+    /// <summary>Adds the node's uncounted reads to the sketch, for an entry that leaves.</summary>
+    private void AddUncountedReads(Node<TKey, TValue> node)
+    {
+        int reads = UncountedReads(node);
+        if (reads > 0)
+        {
+            _sketch.Add(node.SketchHash, reads);
+            node.UncountedReads = (0, 0);
+        }
+    }
+
     /// <summary>The region that holds the node, by its stamp.</summary>
     private RecencyLog<TKey, TValue> RegionOf(Node<TKey, TValue> node)
         => node.RecencyStamp >= ProtectedBase ? _protected : node.RecencyStamp >= ProbationBase ? _probation : _window;
@@ -387,17 +468,6 @@ internal sealed class WindowTinyLfu<TKey, TValue>
         }
 
         return ref ReferenceEquals(region, _probation) ? ref _probationBytes : ref _protectedBytes;
-    }
-
-    private void DemoteProtectedOverflow()
-    {
-        while ((_protected.Count > _protectedMaxItems || _protectedBytes > _protectedMaxBytes) && _protected.Count > 0)
-        {
-            Node<TKey, TValue> oldest = _protected.Last!;
-            _protected.MoveTo(_probation, oldest);
-            _protectedBytes -= oldest.Size;
-            _probationBytes += oldest.Size;
-        }
     }
 
     /// <summary>

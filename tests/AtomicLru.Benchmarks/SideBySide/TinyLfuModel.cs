@@ -10,7 +10,9 @@ namespace AtomicLru.Benchmarks.SideBySide;
 /// region split into probation and protected (80 % of it), and the engine's <see cref="FrequencySketch"/> deciding,
 /// when the window overflows, whether the window's oldest entry or main's victim stays. The window is either a fixed
 /// share of the capacity or sized by the engine's <see cref="WindowClimber"/>; a candidate is admitted, as in the engine,
-/// only if seen more often than the victim by more than <see cref="WindowTinyLfu{TKey,TValue}.AdmissionMargin"/>.
+/// only if seen more often than the victim by more than <see cref="WindowTinyLfu{TKey,TValue}.AdmissionMargin"/>. As in
+/// the engine, a hit never demotes: protected over its share gives back its least recent entry, one per miss; and a hit
+/// is counted in its entry, which adds its count to the sketch at 7 and when it leaves.
 /// </summary>
 internal sealed class TinyLfuModel
 {
@@ -52,14 +54,15 @@ internal sealed class TinyLfuModel
     internal bool Access(int key)
     {
         int hash = key.GetHashCode() * -1640531535; // spread, as a table's hash would be
-        _sketch.Increment(hash);
         bool hit = _entries.TryGetValue(key, out LinkedListNode<Entry>? node);
         if (hit)
         {
-            OnHit(node!);
+            CountRead(node!.Value);
+            OnHit(node);
         }
         else
         {
+            _sketch.Increment(hash);
             Add(key, hash);
         }
 
@@ -82,7 +85,6 @@ internal sealed class TinyLfuModel
                 _probation.Remove(node);
                 node.Value.Region = Region.Protected;
                 _protected.AddFirst(node);
-                DemoteOverflow();
                 break;
             default:
                 MoveToFront(_protected, node);
@@ -92,6 +94,14 @@ internal sealed class TinyLfuModel
 
     private void Add(int key, int hash)
     {
+        if (_protected.Count > _protectedMax)
+        {
+            LinkedListNode<Entry> demoted = _protected.Last!;
+            _protected.Remove(demoted);
+            demoted.Value.Region = Region.Probation;
+            _probation.AddFirst(demoted);
+        }
+
         var node = new LinkedListNode<Entry>(new Entry(key, hash, Region.Window));
         _entries[key] = node;
         _window.AddFirst(node);
@@ -119,7 +129,7 @@ internal sealed class TinyLfuModel
         }
 
         LinkedListNode<Entry> victim = _probation.Last ?? _protected.Last!;
-        if (_sketch.Frequency(candidate.Value.Hash) > _sketch.Frequency(victim.Value.Hash) + WindowTinyLfu<int, int>.AdmissionMargin)
+        if (Frequency(candidate.Value) > Frequency(victim.Value) + WindowTinyLfu<int, int>.AdmissionMargin)
         {
             Evict(victim);
             candidate.Value.Region = Region.Probation;
@@ -127,32 +137,48 @@ internal sealed class TinyLfuModel
         }
         else
         {
-            _entries.Remove(candidate.Value.Key);
+            Leave(candidate.Value);
         }
     }
 
     private void Evict(LinkedListNode<Entry> victim)
     {
         (victim.Value.Region switch { Region.Probation => _probation, Region.Protected => _protected, _ => _window }).Remove(victim);
-        _entries.Remove(victim.Value.Key);
+        Leave(victim.Value);
     }
 
-    private void DemoteOverflow()
+    private void Leave(Entry entry)
     {
-        while (_protected.Count > _protectedMax)
+        _entries.Remove(entry.Key);
+        int reads = Uncounted(entry);
+        if (reads > 0)
         {
-            LinkedListNode<Entry> demoted = _protected.Last!;
-            _protected.Remove(demoted);
-            demoted.Value.Region = Region.Probation;
-            _probation.AddFirst(demoted);
+            _sketch.Add(entry.Hash, reads);
         }
+    }
+
+    private int Frequency(Entry entry) => Math.Min(FrequencySketch.MaxFrequency, _sketch.Frequency(entry.Hash) + Uncounted(entry));
+
+    private int Uncounted(Entry entry) => entry.Uncounted >> ((_sketch.Halvings - entry.Epoch) & 3);
+
+    private void CountRead(Entry entry)
+    {
+        int reads = Uncounted(entry) + 1;
+        if (reads == 7)
+        {
+            _sketch.Add(entry.Hash, reads);
+            reads = 0;
+        }
+
+        entry.Uncounted = reads;
+        entry.Epoch = _sketch.Halvings & 3;
+        _sketch.CountEvent();
     }
 
     private void SetWindow(int windowMax)
     {
         _windowMax = Math.Clamp(windowMax, 1, Math.Max(1, _capacity - 1));
         _protectedMax = (int)((_capacity - _windowMax) * 0.8);
-        DemoteOverflow();
     }
 
     private void Resize()
@@ -180,5 +206,10 @@ internal sealed class TinyLfuModel
         public int Hash { get; } = hash;
 
         public Region Region { get; set; } = region;
+
+        /// <summary>Hits not yet added to the sketch, and its halvings modulo 4 when last counted.</summary>
+        public int Uncounted { get; set; }
+
+        public int Epoch { get; set; }
     }
 }

@@ -71,6 +71,28 @@ public sealed class FrequencySketchTests
     }
 
     [Fact]
+    public void Events_counted_apart_age_the_sketch_and_are_added_later_up_to_fifteen()
+    {
+        var sketch = new FrequencySketch(100, seed: 5); // halves after 1,000 events
+        for (int i = 0; i < 999; i++)
+        {
+            sketch.CountEvent(); // counted toward the halving, for no key
+        }
+
+        Assert.Equal(0, sketch.Halvings);
+        Assert.Equal(0, sketch.Frequency(1));
+        sketch.Add(1, 9);
+        Assert.Equal(9, sketch.Frequency(1));
+        sketch.Add(1, 9);
+        Assert.Equal(FrequencySketch.MaxFrequency, sketch.Frequency(1)); // saturates, does not carry into a neighbour
+        Assert.Equal(0, sketch.Frequency(2));
+
+        sketch.CountEvent(); // the thousandth
+        Assert.Equal(1, sketch.Halvings);
+        Assert.Equal(7, sketch.Frequency(1));
+    }
+
+    [Fact]
     public void Halving_rounds_each_counter_down_and_leaves_zero_at_zero()
     {
         var sketch = new FrequencySketch(64, seed: 9);

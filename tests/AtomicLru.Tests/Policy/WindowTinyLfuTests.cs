@@ -140,6 +140,66 @@ public sealed class WindowTinyLfuTests
     }
 
     [Fact]
+    public void Reads_promote_past_protecteds_share_and_each_write_then_demotes_one_entry()
+    {
+        using var engine = Create(maxItems: 100); // a window of one entry; protected's share is 80 % of the other 99: 79
+        for (int i = 0; i < 100; i++)
+        {
+            engine.Set($"k{i}", "v", Timeout.InfiniteTimeSpan, 1); // k99 in the window, the rest in probation
+        }
+
+        for (int i = 0; i < 99; i++)
+        {
+            Assert.True(engine.TryGet($"k{i}", out _)); // a full read stripe is replayed by its reader: promotions, no write
+        }
+
+        (int promoted, long share) = engine.TinyLfu!.Protected;
+        Assert.Equal(79, share);
+        Assert.True(promoted > share, $"reads promoted {promoted} entries, but protected stopped at its share {share}");
+
+        engine.Set("new0", "v", Timeout.InfiniteTimeSpan, 1); // replays the reads left (all 99 promoted), then demotes one
+        int expected = 98;
+        Assert.Equal(expected, engine.TinyLfu.Protected.Count);
+        for (int i = 1; i < 30; i++)
+        {
+            engine.Set($"new{i}", "v", Timeout.InfiniteTimeSpan, 1);
+            expected = Math.Max(79, expected - 1); // at its share, writes leave it alone
+            Assert.Equal(expected, engine.TinyLfu.Protected.Count);
+            Assert.True(engine.Count <= 100);
+        }
+
+        engine.CheckInvariants();
+    }
+
+    [Fact]
+    public void Reads_counted_in_an_entry_decide_admission_and_are_remembered_when_it_leaves()
+    {
+        using var engine = Create(maxItems: 10); // a window of one entry
+        for (int i = 0; i < 10; i++)
+        {
+            engine.Set($"main{i}", "v", Timeout.InfiniteTimeSpan, 1); // each seen once
+        }
+
+        engine.Set("read", "v", Timeout.InfiniteTimeSpan, 1);
+        for (int i = 0; i < 6; i++)
+        {
+            Assert.True(engine.TryGet("read", out _)); // six reads: all held in the node, none in the sketch yet
+        }
+
+        Assert.True(engine.Remove("read")); // its reads go to the sketch as it leaves
+        engine.Set("read", "v", Timeout.InfiniteTimeSpan, 1);
+        engine.Set("next", "v", Timeout.InfiniteTimeSpan, 1); // "read" leaves the window: seen 8 times against a victim seen once
+        Assert.True(engine.TryGet("read", out _));
+
+        engine.Set("twice", "v", Timeout.InfiniteTimeSpan, 1);
+        Assert.True(engine.TryGet("twice", out _));
+        Assert.True(engine.TryGet("twice", out _)); // seen three times, two of them held in its node
+        engine.Set("last", "v", Timeout.InfiniteTimeSpan, 1); // beats a victim seen once by two
+        Assert.True(engine.TryGet("twice", out _));
+        engine.CheckInvariants();
+    }
+
+    [Fact]
     public void Keys_crafted_to_share_a_hot_keys_table_hash_do_not_share_its_frequency()
     {
         // All share one fast (non-randomized) string hash; the table keeps it, as they are far too few for a flood.
