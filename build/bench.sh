@@ -4,7 +4,7 @@
 #   build/bench.sh --operations  that, then the BenchmarkDotNet suites -> docs/benchmarks/operations/ (~3 min more)
 #   build/bench.sh operations    the BenchmarkDotNet suites only
 #   build/bench.sh <section>     one side-by-side section, printed only: latency | zipf | churn | ttl | bytes |
-#                                hitratio [traces folder] | memory | cores
+#                                hitratio [traces folder] | memory | cores | tinylfu-speed | tinylfu-model
 #   build/bench.sh tinylfu       both eviction policies beside BitFaster ConcurrentLfu: hit ratio on every trace, Zipf
 #                                throughput, hit latency -> docs/benchmarks/tinylfu.md (~4 min)
 #   build/bench.sh multinode     HybridCache/FusionCache over a redis-server it starts on a free loopback port
@@ -62,6 +62,6 @@ case "${1:-}" in
   operations) operations ;;
   multinode) multinode ;;
   tinylfu) tinylfu ;;
-  latency|zipf|churn|ttl|bytes|hitratio|memory|cores) "$exe" "$@" ;;
+  latency|zipf|churn|ttl|bytes|hitratio|memory|cores|tinylfu-speed|tinylfu-model) "$exe" "$@" ;;
   *) echo "unknown section '$1'; see the header of $0" >&2; exit 2 ;;
 esac

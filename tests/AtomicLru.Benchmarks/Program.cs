@@ -7,7 +7,7 @@ using BenchmarkDotNet.Running;
 
 // build/bench.sh runs `all` and writes docs/benchmarks/side-by-side.md and .svg. By hand:
 // dotnet run -c Release --project tests/AtomicLru.Benchmarks -- all [chart folder]   every side-by-side section
-// dotnet run -c Release --project tests/AtomicLru.Benchmarks -- latency [names] | zipf | churn | ttl | hitratio [traces] | tinylfu [traces] | tinylfu-model [traces] | bytes | memory | cores
+// dotnet run -c Release --project tests/AtomicLru.Benchmarks -- latency [names] | zipf | churn | ttl | hitratio [traces] | tinylfu [traces] | tinylfu-speed | tinylfu-model [traces] | bytes | memory | cores
 // dotnet run -c Release --project tests/AtomicLru.Benchmarks -- multinode <redis address>   (build/bench.sh multinode starts one)
 // dotnet run -c Release --project tests/AtomicLru.Benchmarks -- --filter '*'          BenchmarkDotNet suites
 switch (args.FirstOrDefault())
@@ -30,6 +30,7 @@ switch (args.FirstOrDefault())
     case "bytes": BytesPerEntry.Run(); return;
     case "hitratio": HitRatio.Run(args.ElementAtOrDefault(1)); return;
     case "tinylfu": TinyLfuStudy.Run(args.ElementAtOrDefault(1)); return;
+    case "tinylfu-speed": TinyLfuStudy.RunSpeed(); return;
     case "tinylfu-model": TinyLfuStudy.RunModel(args.ElementAtOrDefault(1)); return;
     case "memory": MemoryFootprint.Run(); return;
     case "multinode": await AtomicLru.Benchmarks.MultiNode.MultiNodeBench.RunAsync(args.ElementAtOrDefault(1) ?? throw new ArgumentException("multinode needs a Redis address, e.g. 127.0.0.1:6379")); return;

@@ -49,6 +49,12 @@ internal static class TinyLfuStudy
             $"Mean over the rows: AtomicLru TinyLfu {engineSum / rows.Count:F2}, BitFaster ConcurrentLfu {lfuSum / rows.Count:F2}; model with a fixed 1 % window {fixedSum / rows.Count:F2}, with hill climbing {adaptiveSum / rows.Count:F2}."));
         Report.Line();
 
+        RunSpeed();
+    }
+
+    /// <summary>The throughput and latency sections alone (no hit ratios): for trying a change to either policy's speed.</summary>
+    public static void RunSpeed()
+    {
         Throughput();
         HitLatency.Run([Candidates.Dictionary, Candidates.BitFasterLfu, Candidates.BitFaster, Candidates.Memory, Candidates.Atomic, Candidates.AtomicTinyLfu]);
     }
