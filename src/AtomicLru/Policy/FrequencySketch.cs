@@ -98,22 +98,19 @@ internal sealed class FrequencySketch
     }
 
     /// <summary>Adds <paramref name="count"/> events, already counted by <see cref="CountEvent"/>, to the key's counters (each stops at <see cref="MaxFrequency"/>).</summary>
-    internal void Add(int hash, int count)
-    {
-        ulong spread = Spread(hash);
-        int block = (int)(spread & (uint)_blockMask) << 3;
-        ulong choice = spread >> 32;
-        for (int row = 0; row < 4; row++)
-        {
-            ref long word = ref _table[block + Long(choice, row)];
-            int shift = Nibble(choice, row);
-            long counter = ((long)((ulong)word >> shift)) & 0xF;
-            word += Math.Min(count, MaxFrequency - counter) << shift;
-        }
-    }
+    internal void Add(int hash, int count) => AddToCounters(hash, count);
 
     /// <summary>Counts one event for the key with this hash; halves every counter once enough events were counted.</summary>
     internal void Increment(int hash)
+    {
+        if (AddToCounters(hash, 1) && ++_additions >= _sampleSize)
+        {
+            Halve();
+        }
+    }
+
+    /// <summary>Adds <paramref name="count"/> to each of the key's four counters, each stopping at <see cref="MaxFrequency"/>; true if any was below it.</summary>
+    private bool AddToCounters(int hash, int count)
     {
         ulong spread = Spread(hash);
         int block = (int)(spread & (uint)_blockMask) << 3;
@@ -123,17 +120,15 @@ internal sealed class FrequencySketch
         {
             ref long word = ref _table[block + Long(choice, row)];
             int shift = Nibble(choice, row);
-            if ((((ulong)word >> shift) & 0xF) < MaxFrequency)
+            long counter = (long)((ulong)word >> shift) & 0xF;
+            if (counter < MaxFrequency)
             {
-                word += 1L << shift;
+                word += Math.Min(count, MaxFrequency - counter) << shift;
                 counted = true;
             }
         }
 
-        if (counted && ++_additions >= _sampleSize)
-        {
-            Halve();
-        }
+        return counted;
     }
 
     /// <summary>Halves every counter (rounding down) and the count of additions, less what the rounding dropped.</summary>

@@ -131,7 +131,7 @@ internal sealed class WindowTinyLfu<TKey, TValue>
         _protectedMaxBytes = _maxSize == long.MaxValue ? long.MaxValue : (long)((_maxSize - _windowMaxBytes) * 0.8);
         while ((_window.Count > _windowMaxItems || _windowBytes > _windowMaxBytes) && _window.Count > 1)
         {
-            MoveOldestOutOfWindow();
+            MoveOldestToProbation(_window);
         }
     }
 
@@ -143,12 +143,12 @@ internal sealed class WindowTinyLfu<TKey, TValue>
         return sketch;
     }
 
-    /// <summary>Moves the window's oldest entry to probation, as its most recent; returns it.</summary>
-    private Node<TKey, TValue> MoveOldestOutOfWindow()
+    /// <summary>Moves the least recent entry of <paramref name="region"/> (the window, or protected) to probation, as its most recent; returns it.</summary>
+    private Node<TKey, TValue> MoveOldestToProbation(RecencyLog<TKey, TValue> region)
     {
-        Node<TKey, TValue> oldest = _window.Last!;
-        _window.MoveTo(_probation, oldest);
-        _windowBytes -= oldest.Size;
+        Node<TKey, TValue> oldest = region.Last!;
+        region.MoveTo(_probation, oldest);
+        Bytes(region) -= oldest.Size;
         _probationBytes += oldest.Size;
         return oldest;
     }
@@ -285,17 +285,14 @@ internal sealed class WindowTinyLfu<TKey, TValue>
     {
         if ((_protected.Count > _protectedMaxItems || _protectedBytes > _protectedMaxBytes) && _protected.Count > 0)
         {
-            Node<TKey, TValue> oldest = _protected.Last!;
-            _protected.MoveTo(_probation, oldest);
-            _protectedBytes -= oldest.Size;
-            _probationBytes += oldest.Size;
+            MoveOldestToProbation(_protected);
         }
 
         _candidates.Clear();
         _nextCandidate = 0;
         while ((_window.Count + entries > _windowMaxItems || _windowBytes + bytes > _windowMaxBytes) && _window.Count > 0)
         {
-            _candidates.Add(MoveOldestOutOfWindow());
+            _candidates.Add(MoveOldestToProbation(_window));
         }
     }
 
