@@ -12,7 +12,7 @@ namespace AtomicLru.Benchmarks.SideBySide;
 /// share of the capacity or sized by the engine's <see cref="WindowClimber"/>; a candidate is admitted, as in the engine,
 /// only if seen more often than the victim by more than <see cref="WindowTinyLfu{TKey,TValue}.AdmissionMargin"/>. As in
 /// the engine, a hit never demotes: protected over its share gives back its least recent entry, one per miss; and a hit
-/// is counted in its entry, which adds its count to the sketch at 7 and when it leaves.
+/// is counted in its entry, up to 7, which adds its count to the sketch when it leaves.
 /// </summary>
 internal sealed class TinyLfuModel
 {
@@ -163,14 +163,7 @@ internal sealed class TinyLfuModel
 
     private void CountRead(Entry entry)
     {
-        int reads = Uncounted(entry) + 1;
-        if (reads == 7)
-        {
-            _sketch.Add(entry.Hash, reads);
-            reads = 0;
-        }
-
-        entry.Uncounted = reads;
+        entry.Uncounted = Math.Min(Uncounted(entry) + 1, 7);
         entry.Epoch = _sketch.Halvings & 3;
         _sketch.CountEvent();
     }

@@ -200,6 +200,34 @@ public sealed class WindowTinyLfuTests
     }
 
     [Fact]
+    public void An_entry_counts_at_most_seven_reads_a_stay()
+    {
+        using var engine = Create(maxItems: 10); // a window of one entry
+        for (int i = 0; i < 11; i++)
+        {
+            engine.Set("written", $"v{i}", Timeout.InfiniteTimeSpan, 1); // seen 11 times: every write counts
+        }
+
+        for (int i = 0; i < 9; i++)
+        {
+            engine.Set($"main{i}", "v", Timeout.InfiniteTimeSpan, 1); // "written" is main's oldest, its victim from now on
+        }
+
+        engine.Set("read", "v", Timeout.InfiniteTimeSpan, 1);
+        for (int i = 0; i < 20; i++)
+        {
+            Assert.True(engine.TryGet("read", out _)); // twenty reads in one stay: seven are counted
+        }
+
+        Assert.True(engine.Remove("read")); // its seven reads go to the sketch as it leaves
+        engine.Set("read", "v", Timeout.InfiniteTimeSpan, 1); // seen 1 + 7 + 1 = 9 times
+        engine.Set("next", "v", Timeout.InfiniteTimeSpan, 1); // "read" leaves the window: 9 is not more than 11 + 1
+        Assert.False(engine.TryGet("read", out _));
+        Assert.True(engine.TryGet("written", out _));
+        engine.CheckInvariants();
+    }
+
+    [Fact]
     public void Keys_crafted_to_share_a_hot_keys_table_hash_do_not_share_its_frequency()
     {
         // All share one fast (non-randomized) string hash; the table keeps it, as they are far too few for a flood.
