@@ -12,10 +12,11 @@ namespace AtomicLru.Policy;
 /// </summary>
 internal sealed class WindowClimber
 {
-    /// <summary>The window's share of the limits when a cache starts.</summary>
-    internal const double InitialShare = 0.01;
-
-    /// <summary>The smallest share the window is given.</summary>
+    /// <summary>
+    /// The smallest share the window is given, and its share when a cache starts. Why start there: the first step would
+    /// go down anyway, and until the hit ratio asks for recency, the most guarded admission serves best; in the model,
+    /// starting here rather than at Caffeine's 1 % raised 20 of 33 rows and lowered 7 (decision 0014).
+    /// </summary>
     internal const double MinShare = 0.001;
 
     /// <summary>The largest share the window is given.</summary>
@@ -29,13 +30,13 @@ internal sealed class WindowClimber
     private long _hits;
     private long _misses;
     private double _previousHitRatio;
-    private double _step = -StepShare; // the first move makes the window smaller
+    private double _step = -StepShare; // down: the window stays at its floor until a sample's hit ratio falls
 
     /// <param name="samplePeriod">Requests per sample: at least 100; the caller gives ten per entry the cache holds.</param>
     internal WindowClimber(long samplePeriod) => SamplePeriod = samplePeriod;
 
     /// <summary>The window's current share of the limits, <see cref="MinShare"/> to <see cref="MaxShare"/>.</summary>
-    internal double Share { get; private set; } = InitialShare;
+    internal double Share { get; private set; } = MinShare;
 
     /// <summary>Requests per sample (at least 100).</summary>
     internal long SamplePeriod

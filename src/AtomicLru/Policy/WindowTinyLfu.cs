@@ -7,7 +7,7 @@ namespace AtomicLru.Policy;
 
 /// <summary>
 /// The eviction order of <see cref="AtomicLruEvictionPolicy.TinyLfu"/>: Window TinyLFU. New entries enter a small window
-/// kept in LRU order (sized by <see cref="WindowClimber"/>, from 1 % of the limits); what the window pushes out joins the
+/// kept in LRU order (sized by <see cref="WindowClimber"/>, from 0.1 % of the limits); what the window pushes out joins the
 /// main region's probation segment as a candidate, and when the cache must make room, the candidate and main's least
 /// recently used entry (the victim) are compared by how often they were seen lately (<see cref="FrequencySketch"/>):
 /// the candidate stays only if seen more often by more than <see cref="AdmissionMargin"/>. A read of a probation entry

@@ -24,13 +24,15 @@ public sealed class WindowClimberTests
     }
 
     [Fact]
-    public void It_starts_at_one_percent_and_moves_only_when_a_sample_closes()
+    public void It_starts_at_its_smallest_share_and_moves_only_when_a_sample_closes()
     {
         var climber = new WindowClimber(samplePeriod: 1); // raised to the least period, 100
-        Assert.Equal(WindowClimber.InitialShare, climber.Share);
-        Assert.Equal(Period, climber.SamplePeriod);
-        Assert.True(Sample(climber, hits: 0)); // no change of hit ratio: the first step, down, is taken; it hits the floor
         Assert.Equal(WindowClimber.MinShare, climber.Share);
+        Assert.Equal(Period, climber.SamplePeriod);
+        Assert.False(Sample(climber, hits: 50)); // the first step goes down: the window stays at its floor
+        Assert.Equal(WindowClimber.MinShare, climber.Share);
+        Assert.True(Sample(climber, hits: 20)); // the hit ratio fell: up by a full step, when the sample closes
+        Assert.Equal(WindowClimber.MinShare + 0.0625, climber.Share, precision: 9);
     }
 
     [Fact]
