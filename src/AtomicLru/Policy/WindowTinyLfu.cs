@@ -6,13 +6,14 @@ using AtomicLru.Engine;
 namespace AtomicLru.Policy;
 
 /// <summary>
-/// The eviction order of <see cref="AtomicLruEvictionPolicy.TinyLfu"/>: Window TinyLFU. New entries enter a small window
-/// kept in LRU order (sized by <see cref="WindowClimber"/>, from 0.1 % of the limits); what the window pushes out joins the
-/// main region's probation segment as a candidate, and when the cache must make room, the candidate and main's least
-/// recently used entry (the victim) are compared by how often they were seen lately (<see cref="FrequencySketch"/>):
-/// the candidate stays only if seen more often by more than <see cref="AdmissionMargin"/>. A read of a probation entry
-/// promotes it to the protected segment (80 % of main); while protected is over that share, each write hands its least
-/// recent entry back to probation. Used only under the engine's policy lock.
+/// The eviction order of <see cref="AtomicLruEvictionPolicy.TinyLfu"/>: Window TinyLFU. New entries enter a small
+/// window kept in LRU order (sized by <see cref="WindowClimber"/>, from 0.1 % of the limits); what the window pushes
+/// out joins the main region's probation segment as a candidate, and when the cache must make room, the candidate and
+/// main's least recently used entry (the victim) are compared by how often they were seen lately
+/// (<see cref="FrequencySketch"/>): the candidate stays only if seen more often by more than
+/// <see cref="AdmissionMargin"/>. A read of a probation entry promotes it to the protected segment (80 % of main);
+/// while protected is over that share, each write hands its least recent entry back to probation. Used only under the
+/// engine's policy lock.
 /// </summary>
 /// <remarks>
 /// <para>Each region is a <see cref="RecencyLog{TKey,TValue}"/>. The window is the engine's own log (its ends on the
