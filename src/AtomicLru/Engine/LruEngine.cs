@@ -81,7 +81,7 @@
 // the next write of the thread that read (see Writes above).
 //
 // Window TinyLFU (EvictionPolicy.TinyLfu, WindowTinyLfu). The recency log above becomes the admission window (its
-// share of the limits set by hill climbing on the hit ratio); probation and protected are two more logs, numbered
+// share of the limits moved by ghosts of the keys each side gave up); probation and protected are two more logs, numbered
 // from 2^60 and 2^61 so that stamps stay unique across regions and say which region holds a node. Everything above
 // holds unchanged: reads are the same lock-free lookups; replayed reads are also counted (in the node, up to seven,
 // which go to the frequency sketch when the entry leaves) and promote probation nodes (a move between logs changes

@@ -7,7 +7,7 @@ namespace AtomicLru.Policy;
 
 /// <summary>
 /// The eviction order of <see cref="AtomicLruEvictionPolicy.TinyLfu"/>: Window TinyLFU. New entries enter a small
-/// window kept in LRU order (sized by <see cref="WindowClimber"/>, from 0.1 % of the limits); what the window pushes
+/// window kept in LRU order (sized by <see cref="WindowGhosts"/>, from 0.1 % of the limits); what the window pushes
 /// out joins the main region's probation segment as a candidate, and when the cache must make room, the candidate and
 /// main's least recently used entry (the victim) are compared by how often they were seen lately
 /// (<see cref="FrequencySketch"/>): the candidate stays only if seen more often by more than
@@ -55,7 +55,7 @@ internal sealed class WindowTinyLfu<TKey, TValue>
     private readonly List<Node<TKey, TValue>> _candidates = [];
     private int _nextCandidate;
     private FrequencySketch _sketch;
-    private readonly WindowClimber _climber;
+    private readonly WindowGhosts _ghosts = new();
 
     /// <summary>The most entries the sketch is ever sized for under the current limits; it starts smaller (see <see cref="SizeSketchWhenHalfFull"/>).</summary>
     private int _sketchCeiling;
@@ -80,8 +80,7 @@ internal sealed class WindowTinyLfu<TKey, TValue>
         _probation = new RecencyLog<TKey, TValue>(new PolicyState(), ProbationBase);
         _protected = new RecencyLog<TKey, TValue>(new PolicyState(), ProtectedBase);
         _sketchCeiling = SketchCeiling(maxItems, maxSize);
-        _climber = new WindowClimber(samplePeriod: 0); // given the sketch's period by NewSketch, next
-        _sketch = NewSketch(Math.Min(_sketchCeiling, UpFrontSketchCapacity));
+        _sketch = new FrequencySketch(Math.Min(_sketchCeiling, UpFrontSketchCapacity));
         SetLimits(maxItems, maxSize);
     }
 
@@ -89,7 +88,7 @@ internal sealed class WindowTinyLfu<TKey, TValue>
     internal int Count => Volatile.Read(ref _count);
 
     /// <summary>The window's share of the limits now (for tests).</summary>
-    internal double WindowShare => _climber.Share;
+    internal double WindowShare => _ghosts.Share;
 
     /// <summary>Entries in the protected segment, and the most its share allows (for tests).</summary>
     internal (int Count, long Share) Protected => (_protected.Count, _protectedMaxItems);
@@ -109,7 +108,7 @@ internal sealed class WindowTinyLfu<TKey, TValue>
         _sketchCeiling = SketchCeiling(maxItems, maxSize);
         if (_sketch.Capacity > 2L * _sketchCeiling)
         {
-            _sketch = NewSketch(_sketchCeiling); // far smaller limits: start afresh at their size
+            _sketch = new FrequencySketch(_sketchCeiling); // far smaller limits: start afresh at their size
         }
 
         _sketchSized = false; // sized again for the new limits once the cache is half full
@@ -118,14 +117,14 @@ internal sealed class WindowTinyLfu<TKey, TValue>
     }
 
     /// <summary>
-    /// Sizes the window at the climber's share of each limit (at least one entry and one byte) and protected at 80 % of
-    /// the rest. A window over its new size hands its oldest entries to probation at once, as plain entries of main, not
+    /// Sizes the window at its share (<see cref="WindowGhosts"/>) of each limit, at least one entry and one byte, and
+    /// protected at 80 % of the rest. A window over its new size hands its oldest entries to probation at once, as plain entries of main, not
     /// as candidates: main's victims are then chosen among them by recency, as among the rest of probation. A protected
     /// segment over its new size is left to the writes that follow (<see cref="PushOutOfWindow"/>).
     /// </summary>
     private void SizeRegions()
     {
-        double share = _climber.Share;
+        double share = _ghosts.Share;
         _windowMaxItems = _maxItems == long.MaxValue ? long.MaxValue : Math.Max(1, (long)(_maxItems * share));
         _windowMaxBytes = _maxSize == long.MaxValue ? long.MaxValue : Math.Max(1, (long)(_maxSize * share));
         _protectedMaxItems = _maxItems == long.MaxValue ? long.MaxValue : (long)((_maxItems - _windowMaxItems) * 0.8);
@@ -134,14 +133,6 @@ internal sealed class WindowTinyLfu<TKey, TValue>
         {
             MoveOldestToProbation(_window);
         }
-    }
-
-    /// <summary>A sketch for <paramref name="capacity"/> entries; the climber samples as many requests as the sketch ages over.</summary>
-    private FrequencySketch NewSketch(int capacity)
-    {
-        var sketch = new FrequencySketch(capacity);
-        _climber.SamplePeriod = sketch.SampleSize;
-        return sketch;
     }
 
     /// <summary>Moves the least recent entry of <paramref name="region"/> (the window, or protected) to probation, as its most recent; returns it.</summary>
@@ -160,7 +151,7 @@ internal sealed class WindowTinyLfu<TKey, TValue>
     /// <summary>The sketch's size in entries, for tests.</summary>
     internal int SketchCapacity => _sketch.Capacity;
 
-    /// <summary>Adds a new entry: it enters the window, counts as seen once, and as a miss for the climber.</summary>
+    /// <summary>Adds a new entry: it enters the window and counts as seen once; if its key was a ghost, the window is resized.</summary>
     internal void Add(Node<TKey, TValue> node)
     {
         _window.Add(node);
@@ -172,7 +163,7 @@ internal sealed class WindowTinyLfu<TKey, TValue>
         }
 
         _sketch.Increment(node.SketchHash);
-        if (_climber.Record(hit: false))
+        if (_ghosts.Added(node.SketchHash, _count))
         {
             SizeRegions();
         }
@@ -199,7 +190,7 @@ internal sealed class WindowTinyLfu<TKey, TValue>
         int sized = _sketch.Capacity;
         if (capacity > 2L * sized || 2L * capacity < sized)
         {
-            _sketch = NewSketch(capacity);
+            _sketch = new FrequencySketch(capacity);
         }
     }
 
@@ -237,7 +228,7 @@ internal sealed class WindowTinyLfu<TKey, TValue>
     /// <summary>
     /// A read or write of a node held: counted (a read in the node, a write in the sketch); the node becomes its region's
     /// most recent, and a probation node moves to protected, which may go over its share until writes demote (see the
-    /// remarks on the class). A read (<paramref name="hit"/>) counts as a hit for the climber. With
+    /// remarks on the class); <paramref name="hit"/> tells a read from a write. With
     /// <paramref name="underContention"/>, a window or protected node already among its region's newest quarter stays
     /// where it is (see <c>LruEngine.ReplayReadUnderContention</c>).
     /// </summary>
@@ -250,11 +241,6 @@ internal sealed class WindowTinyLfu<TKey, TValue>
         else
         {
             _sketch.Increment(node.SketchHash);
-        }
-
-        if (hit && _climber.Record(hit: true))
-        {
-            SizeRegions(); // before the move below, which may take the node out of the window it shrinks
         }
 
         long stamp = node.RecencyStamp;
@@ -320,9 +306,11 @@ internal sealed class WindowTinyLfu<TKey, TValue>
             if (ReferenceEquals(candidate, victim) || Frequency(candidate) <= Frequency(victim) + AdmissionMargin)
             {
                 _nextCandidate++;
+                _ghosts.WindowGaveUp(candidate.SketchHash, _count);
                 return candidate;
             }
 
+            _ghosts.MainGaveUp(victim.SketchHash, _count);
             return victim;
         }
 

@@ -9,7 +9,7 @@ namespace AtomicLru.Benchmarks.SideBySide;
 /// before the engine carries it (docs/decisions/0014-window-tinylfu.md): an admission window in LRU order, a main
 /// region split into probation and protected (80 % of it), and the engine's <see cref="FrequencySketch"/> deciding,
 /// when the window overflows, whether the window's oldest entry or main's victim stays. The window is either a fixed
-/// share of the capacity or sized by the engine's <see cref="WindowClimber"/>; a candidate is admitted, as in the engine,
+/// share of the capacity or sized by the engine's <see cref="WindowGhosts"/>; a candidate is admitted, as in the engine,
 /// only if seen more often than the victim by more than <see cref="WindowTinyLfu{TKey,TValue}.AdmissionMargin"/>. As in
 /// the engine, a hit never demotes: protected over its share gives back its least recent entry, one per miss; and a hit
 /// is counted in its entry, up to 7, which adds its count to the sketch when it leaves.
@@ -25,19 +25,19 @@ internal sealed class TinyLfuModel
     private int _windowMax;
     private int _protectedMax;
 
-    private readonly WindowClimber? _climber;
+    private readonly WindowGhosts? _ghosts;
 
     /// <param name="capacity">Entries held.</param>
-    /// <param name="windowShare">The window's share of <paramref name="capacity"/>, fixed; unused with <paramref name="adaptive"/> (the climber starts at its own share).</param>
-    /// <param name="adaptive">Size the window by hill climbing.</param>
+    /// <param name="windowShare">The window's share of <paramref name="capacity"/>, fixed; unused with <paramref name="adaptive"/> (the ghosts start at their own share).</param>
+    /// <param name="adaptive">Size the window from ghosts, as the engine does.</param>
     internal TinyLfuModel(int capacity, double windowShare, bool adaptive)
     {
         _capacity = capacity;
         _sketch = new FrequencySketch(capacity, seed: 0x5EED);
         if (adaptive)
         {
-            _climber = new WindowClimber(10L * capacity);
-            windowShare = _climber.Share;
+            _ghosts = new WindowGhosts();
+            windowShare = _ghosts.Share;
         }
 
         SetWindow((int)Math.Max(1, capacity * windowShare));
@@ -64,11 +64,6 @@ internal sealed class TinyLfuModel
         {
             _sketch.Increment(hash);
             Add(key, hash);
-        }
-
-        if (_climber?.Record(hit) == true)
-        {
-            Resize();
         }
 
         return hit;
@@ -116,6 +111,11 @@ internal sealed class TinyLfuModel
         {
             Evict(_probation.Last ?? _protected.Last ?? _window.Last!); // the window grew: main gives up its victim
         }
+
+        if (_ghosts?.Added(hash, _entries.Count) == true)
+        {
+            Resize();
+        }
     }
 
     /// <summary>The window's oldest entry goes to probation, if main has room or it is seen more often than main's victim.</summary>
@@ -129,14 +129,17 @@ internal sealed class TinyLfuModel
         }
 
         LinkedListNode<Entry> victim = _probation.Last ?? _protected.Last!;
+        int held = _entries.Count - 1; // as the engine counts when it chooses: without the entry being added
         if (Frequency(candidate.Value) > Frequency(victim.Value) + WindowTinyLfu<int, int>.AdmissionMargin)
         {
+            _ghosts?.MainGaveUp(victim.Value.Hash, held);
             Evict(victim);
             candidate.Value.Region = Region.Probation;
             _probation.AddFirst(candidate);
         }
         else
         {
+            _ghosts?.WindowGaveUp(candidate.Value.Hash, held);
             Leave(candidate.Value);
         }
     }
@@ -176,7 +179,7 @@ internal sealed class TinyLfuModel
 
     private void Resize()
     {
-        SetWindow((int)(_climber!.Share * _capacity));
+        SetWindow((int)(_ghosts!.Share * _capacity));
         while (_window.Count > _windowMax)
         {
             LinkedListNode<Entry> candidate = _window.Last!;

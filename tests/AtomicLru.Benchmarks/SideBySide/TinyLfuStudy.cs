@@ -13,7 +13,7 @@ namespace AtomicLru.Benchmarks.SideBySide;
 /// AtomicLru's Window TinyLFU measured (docs/benchmarks/tinylfu.md, docs/decisions/0014-window-tinylfu.md): hit ratio on
 /// every trace and Zipf capacity of the engine under <c>TinyLfu</c> and <c>Lru</c>, beside Bélády, BitFaster
 /// ConcurrentLfu (maintenance in the foreground, so every access counts), MemoryCache and the single-threaded
-/// <see cref="TinyLfuModel"/> with a fixed 1 % window and with hill climbing; then Zipf get-or-set throughput and hit
+/// <see cref="TinyLfuModel"/> with a fixed 1 % window and sized from ghosts; then Zipf get-or-set throughput and hit
 /// latency of both policies beside BitFaster's two caches and MemoryCache.
 /// </summary>
 internal static class TinyLfuStudy
@@ -46,7 +46,7 @@ internal static class TinyLfuStudy
 
         Report.Line();
         Report.Line(string.Create(CultureInfo.InvariantCulture,
-            $"Mean over the rows: AtomicLru TinyLfu {engineSum / rows.Count:F2}, BitFaster ConcurrentLfu {lfuSum / rows.Count:F2}; model with a fixed 1 % window {fixedSum / rows.Count:F2}, with hill climbing {adaptiveSum / rows.Count:F2}."));
+            $"Mean over the rows: AtomicLru TinyLfu {engineSum / rows.Count:F2}, BitFaster ConcurrentLfu {lfuSum / rows.Count:F2}; model with a fixed 1 % window {fixedSum / rows.Count:F2}, sized from ghosts {adaptiveSum / rows.Count:F2}."));
         Report.Line();
 
         RunSpeed();
@@ -95,7 +95,7 @@ internal static class TinyLfuStudy
         return HitRatio.Replay(trace, key => storage.TryGet(key, out _), (key, value) => storage.Set(key, value));
     }
 
-    /// <summary>The model alone, at several fixed window shares and with hill climbing: for tuning the window (fast, deterministic).</summary>
+    /// <summary>The model alone, at several fixed window shares and sized from ghosts: for tuning the window (fast, deterministic).</summary>
     public static void RunModel(string? tracesDirectory)
     {
         double[] shares = [0.005, 0.01, 0.02, 0.05, 0.1];

@@ -261,9 +261,43 @@ public sealed class WindowTinyLfuTests
     }
 
     [Fact]
-    public void The_window_is_resized_as_the_hit_ratio_moves_and_the_limits_hold_throughout()
+    public void A_key_the_window_gave_up_that_comes_back_grows_the_window_and_one_main_gave_up_shrinks_it()
     {
-        using var engine = Create(maxItems: 100); // a sample is 1,000 requests
+        using var engine = Create(maxItems: 1000); // a window of one entry; each side keeps ten ghosts (1 %)
+        for (int i = 0; i < 1000; i++)
+        {
+            engine.Set($"main{i}", "v", Timeout.InfiniteTimeSpan, 1);
+            engine.Set($"main{i}", "v", Timeout.InfiniteTimeSpan, 1); // each seen twice
+        }
+
+        double start = engine.TinyLfu!.WindowShare;
+        engine.Set("once", "v", Timeout.InfiniteTimeSpan, 1);
+        engine.Set("next", "v", Timeout.InfiniteTimeSpan, 1); // "once" leaves the window, seen once against twice: given up
+        Assert.False(engine.TryGet("once", out _));
+        Assert.Equal(start, engine.TinyLfu.WindowShare);
+        engine.Set("once", "v", Timeout.InfiniteTimeSpan, 1); // back: a larger window would have kept it
+        double grown = engine.TinyLfu.WindowShare;
+        Assert.True(grown > start, $"the window's share stayed at {grown}");
+
+        engine.Set("hot", "v", Timeout.InfiniteTimeSpan, 1); // the window holds two now: main0 makes room, no candidate
+        for (int i = 0; i < 5; i++)
+        {
+            Assert.True(engine.TryGet("hot", out _));
+        }
+
+        engine.Set("push", "v", Timeout.InfiniteTimeSpan, 1);
+        engine.Set("push2", "v", Timeout.InfiniteTimeSpan, 1); // "hot" leaves the window, seen six times: main gives up main1
+        Assert.True(engine.TryGet("hot", out _));
+        Assert.False(engine.TryGet("main1", out _));
+        engine.Set("main1", "v", Timeout.InfiniteTimeSpan, 1); // back: a larger main would have kept it
+        Assert.True(engine.TinyLfu.WindowShare < grown, $"the window's share stayed at {engine.TinyLfu.WindowShare}");
+        engine.CheckInvariants();
+    }
+
+    [Fact]
+    public void The_window_is_resized_as_ghosts_come_back_and_the_limits_hold_throughout()
+    {
+        using var engine = Create(maxItems: 100);
         double initial = engine.TinyLfu!.WindowShare;
         var shares = new System.Collections.Generic.HashSet<double> { initial };
         var random = new Random(7);

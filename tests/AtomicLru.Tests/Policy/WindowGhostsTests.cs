@@ -1,0 +1,81 @@
+using AtomicLru.Policy;
+
+namespace AtomicLru.Tests;
+
+/// <summary>
+/// How Window TinyLFU's window is sized: a key the window gave up that comes back grows it, one main gave up shrinks it,
+/// by one entry or by ARC's ratio of the two lists, within its bounds.
+/// </summary>
+public sealed class WindowGhostsTests
+{
+    private const int Held = 1000;
+
+    [Fact]
+    public void A_key_the_window_gave_up_grows_it_by_an_entry_and_one_main_gave_up_shrinks_it()
+    {
+        var ghosts = new WindowGhosts();
+        Assert.Equal(WindowGhosts.MinShare, ghosts.Share);
+        Assert.False(ghosts.Added(42, Held)); // no ghost: nothing moves
+
+        ghosts.WindowGaveUp(1, Held);
+        ghosts.MainGaveUp(2, Held);
+        Assert.True(ghosts.Added(1, Held));
+        Assert.Equal(WindowGhosts.MinShare + (1.0 / Held), ghosts.Share, precision: 12);
+        Assert.False(ghosts.Added(1, Held)); // found once: forgotten
+
+        Assert.True(ghosts.Added(2, Held));
+        Assert.Equal(WindowGhosts.MinShare, ghosts.Share, precision: 12);
+    }
+
+    [Fact]
+    public void A_step_is_the_other_lists_count_over_this_ones_when_that_is_more()
+    {
+        var ghosts = new WindowGhosts();
+        for (int hash = 10; hash < 13; hash++)
+        {
+            ghosts.MainGaveUp(hash, Held); // three of main's ghosts
+        }
+
+        ghosts.WindowGaveUp(20, Held); // one of the window's
+        Assert.True(ghosts.Added(20, Held)); // 3 / max(1, 0): three entries
+        Assert.Equal(WindowGhosts.MinShare + (3.0 / Held), ghosts.Share, precision: 12);
+
+        Assert.True(ghosts.Added(10, Held)); // 0 window ghosts over 2 left: one entry
+        Assert.Equal(WindowGhosts.MinShare + (2.0 / Held), ghosts.Share, precision: 12);
+    }
+
+    [Fact]
+    public void Each_list_keeps_as_many_ghosts_as_the_window_holds_and_at_least_one_percent_of_the_entries()
+    {
+        var ghosts = new WindowGhosts(); // the window at 0.1 %: each list keeps 1 % of 1,000 entries, ten
+        for (int hash = 0; hash <= 10; hash++)
+        {
+            ghosts.WindowGaveUp(hash, Held);
+        }
+
+        Assert.False(ghosts.Added(0, Held)); // the eleventh pushed the first out
+        Assert.True(ghosts.Added(1, Held));
+    }
+
+    [Fact]
+    public void The_share_stays_within_its_bounds()
+    {
+        var ghosts = new WindowGhosts();
+        for (int i = 0; i < 100; i++)
+        {
+            ghosts.WindowGaveUp(i, held: 2);
+            ghosts.Added(i, held: 2); // half the limit a step
+            Assert.InRange(ghosts.Share, WindowGhosts.MinShare, WindowGhosts.MaxShare);
+        }
+
+        Assert.Equal(WindowGhosts.MaxShare, ghosts.Share);
+        for (int i = 0; i < 100; i++)
+        {
+            ghosts.MainGaveUp(i, held: 2);
+            ghosts.Added(i, held: 2);
+            Assert.InRange(ghosts.Share, WindowGhosts.MinShare, WindowGhosts.MaxShare);
+        }
+
+        Assert.Equal(WindowGhosts.MinShare, ghosts.Share);
+    }
+}
