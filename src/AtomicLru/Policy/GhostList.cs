@@ -1,57 +1,119 @@
 using System;
-using System.Collections.Generic;
+using System.Numerics;
 
 namespace AtomicLru.Policy;
 
 /// <summary>
-/// The keys (by their sketch hash) of the last entries one side of Window TinyLFU gave up, oldest forgotten first: a
-/// ring of additions in order and, per hash, its latest addition. A hash found (<see cref="Remove"/>) is forgotten at
-/// once; its place in the ring is skipped when the ring moves past it. About 28 bytes a ghost. Used only under the
-/// engine's policy lock.
+/// The keys (by their sketch hash) of the last entries one side of Window TinyLFU gave up: a hash is a ghost while it
+/// is among the last <c>capacity</c> additions. An open-addressed table, at least twice as many slots as ghosts, holds
+/// each ghost with the number of its addition in one of <see cref="Probe"/> slots from its hash's; when all of those
+/// hold ghosts already, the new one takes the first (ghosts are a hint: one lost now and then costs the window a step).
+/// A ghost found (<see cref="Remove"/>) is forgotten. 8 bytes a slot. Used only under the engine's policy lock.
 /// </summary>
 internal sealed class GhostList
 {
-    private readonly Dictionary<int, int> _latest = [];
-    private (int Hash, int Sequence)[] _ring = new (int, int)[16];
-    private long _head;
-    private long _tail;
+    /// <summary>Slots a hash may take, from its own: one or two cache lines.</summary>
+    private const int Probe = 4;
 
-    /// <summary>The hashes remembered now.</summary>
-    internal int Count => _latest.Count;
+    private ulong[] _slots = new ulong[16]; // the hash in the high half, its addition's number in the low half; 0: empty
+    private int _shift = 32 - 4; // a hash's first slot is the top log2(length) bits of its mix
+    private uint _added;
+    private uint _capacity = 1;
 
-    /// <summary>Remembers <paramref name="hash"/>, then forgets the oldest additions until at most <paramref name="capacity"/> are held in the ring.</summary>
+    /// <summary>Remembers <paramref name="hash"/>; the last <paramref name="capacity"/> additions are the ghosts from now on.</summary>
     internal void Add(int hash, int capacity)
     {
-        if (_tail - _head == _ring.Length)
+        _capacity = (uint)Math.Max(1, capacity);
+        if ((ulong)_slots.Length < 2UL * _capacity)
         {
             Grow();
         }
 
-        _latest[hash] = (int)_tail; // compared for equality only: wrapping past 2^31 is harmless
-        _ring[_tail & (_ring.Length - 1)] = (hash, (int)_tail);
-        _tail++;
-        while (_tail - _head > Math.Max(1, capacity))
+        if (++_added == 0)
         {
-            (int oldest, int sequence) = _ring[_head & (_ring.Length - 1)];
-            _head++;
-            if (_latest.TryGetValue(oldest, out int latest) && latest == sequence)
-            {
-                _latest.Remove(oldest); // not added again since: forgotten
-            }
+            _added = 1; // 0 marks an empty slot
         }
+
+        Place(_slots, _shift, ((ulong)(uint)hash << 32) | _added);
     }
 
-    /// <summary>True, and forgets it, if <paramref name="hash"/> is remembered.</summary>
-    internal bool Remove(int hash) => _latest.Remove(hash);
+    /// <summary>True, and forgets it, if <paramref name="hash"/> is a ghost.</summary>
+    internal bool Remove(int hash)
+    {
+        int first = FirstSlot(hash, _shift);
+        int mask = _slots.Length - 1;
+        for (int i = 0; i < Probe; i++)
+        {
+            ref ulong slot = ref _slots[(first + i) & mask];
+            if (IsGhost(slot) && (int)(slot >> 32) == hash)
+            {
+                slot = 0;
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Among the last <see cref="_capacity"/> additions (the count wraps: only the distance matters).</summary>
+    private bool IsGhost(ulong slot) => slot != 0 && _added - (uint)slot < _capacity;
+
+    /// <summary>Murmur3's finalizer, so that hashes that differ in a few bits still fall on far-apart slots.</summary>
+    private static int FirstSlot(int hash, int shift)
+    {
+        uint h = (uint)hash;
+        h ^= h >> 16;
+        h *= 0x85EBCA6Bu;
+        h ^= h >> 13;
+        h *= 0xC2B2AE35u;
+        h ^= h >> 16;
+        return (int)(h >> shift);
+    }
+
+    /// <summary>Puts the ghost where its hash already is, else in the first slot that holds none, else in its first slot.</summary>
+    private void Place(ulong[] slots, int shift, ulong ghost)
+    {
+        int hash = (int)(ghost >> 32);
+        int first = FirstSlot(hash, shift);
+        int mask = slots.Length - 1;
+        int free = -1;
+        for (int i = 0; i < Probe; i++)
+        {
+            int index = (first + i) & mask;
+            ulong slot = slots[index];
+            if (!IsGhost(slot))
+            {
+                free = free < 0 ? index : free;
+            }
+            else if ((int)(slot >> 32) == hash)
+            {
+                slots[index] = ghost; // given up again: a ghost from its latest time
+                return;
+            }
+        }
+
+        slots[free < 0 ? first : free] = ghost;
+    }
 
     private void Grow()
     {
-        var ring = new (int, int)[_ring.Length * 2];
-        for (long i = _head; i < _tail; i++)
+        int length = _slots.Length;
+        while ((ulong)length < 2UL * _capacity)
         {
-            ring[i & (ring.Length - 1)] = _ring[i & (_ring.Length - 1)];
+            length *= 2;
         }
 
-        _ring = ring;
+        var slots = new ulong[length];
+        int shift = 32 - BitOperations.Log2((uint)length);
+        foreach (ulong slot in _slots)
+        {
+            if (IsGhost(slot))
+            {
+                Place(slots, shift, slot);
+            }
+        }
+
+        _slots = slots;
+        _shift = shift;
     }
 }

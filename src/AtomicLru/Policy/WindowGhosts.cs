@@ -6,13 +6,11 @@ namespace AtomicLru.Policy;
 /// Sizes Window TinyLFU's admission window from ghosts, as ARC sizes its recency side. Two lists remember the keys of
 /// the last entries each side gave up: the window's candidates that lost admission, and main's victims that lost to a
 /// candidate; each as many as the window holds, and at least <see cref="LeastGhostShare"/> of the entries held. A new
-/// key found among the window's ghosts would have been a hit in a window that much larger, so the window grows; one
-/// found among main's ghosts would have been a hit in a main that much larger, so it shrinks. A step is one entry, or,
-/// as in ARC, the other list's count over this one's when that is more, so that neither side wins by being given up
-/// more often. Why ghosts and not Caffeine's hill climbing on the hit ratio: a sample's hit ratio moves by more than a
-/// step changes it (binomial noise; on a loop, the sample aliasing with the loop), so the climber's window walked at
-/// random; a ghost hit is evidence about one key (docs/decisions/0014-window-tinylfu.md).
-/// Used only under the engine's policy lock.
+/// key found among the window's ghosts would have been a hit in a window that much larger, so the window grows by an
+/// entry; one found among main's ghosts would have been a hit in a main that much larger, so it shrinks by one. Why
+/// ghosts and not Caffeine's hill climbing on the hit ratio: a sample's hit ratio moves by more than a step changes it
+/// (binomial noise; on a loop, the sample aliasing with the loop), so the climber's window walked at random; a ghost
+/// hit is evidence about one key (docs/decisions/0014-window-tinylfu.md). Used only under the engine's policy lock.
 /// </summary>
 internal sealed class WindowGhosts
 {
@@ -49,11 +47,11 @@ internal sealed class WindowGhosts
         double step;
         if (_window.Remove(hash))
         {
-            step = Math.Max(1.0, (double)_main.Count / Math.Max(1, _window.Count));
+            step = 1;
         }
         else if (_main.Remove(hash))
         {
-            step = -Math.Max(1.0, (double)_window.Count / Math.Max(1, _main.Count));
+            step = -1;
         }
         else
         {

@@ -162,8 +162,9 @@ internal sealed class WindowTinyLfu<TKey, TValue>
             SizeSketchWhenHalfFull();
         }
 
+        bool counted = _sketch.Frequency(node.SketchHash) > 0; // never counted, or aged to nothing: no recent ghost
         _sketch.Increment(node.SketchHash);
-        if (_ghosts.Added(node.SketchHash, _count))
+        if (counted && _ghosts.Added(node.SketchHash, _count))
         {
             SizeRegions();
         }

@@ -62,8 +62,9 @@ internal sealed class TinyLfuModel
         }
         else
         {
+            bool counted = _sketch.Frequency(hash) > 0; // as the engine: only a key the sketch still counts may be a ghost
             _sketch.Increment(hash);
-            Add(key, hash);
+            Add(key, hash, counted);
         }
 
         return hit;
@@ -87,7 +88,7 @@ internal sealed class TinyLfuModel
         }
     }
 
-    private void Add(int key, int hash)
+    private void Add(int key, int hash, bool counted)
     {
         if (_protected.Count > _protectedMax)
         {
@@ -112,7 +113,7 @@ internal sealed class TinyLfuModel
             Evict(_probation.Last ?? _protected.Last ?? _window.Last!); // the window grew: main gives up its victim
         }
 
-        if (_ghosts?.Added(hash, _entries.Count) == true)
+        if (counted && _ghosts?.Added(hash, _entries.Count) == true)
         {
             Resize();
         }

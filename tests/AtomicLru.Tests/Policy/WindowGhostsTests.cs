@@ -4,7 +4,7 @@ namespace AtomicLru.Tests;
 
 /// <summary>
 /// How Window TinyLFU's window is sized: a key the window gave up that comes back grows it, one main gave up shrinks it,
-/// by one entry or by ARC's ratio of the two lists, within its bounds.
+/// by one entry of those held, within its bounds.
 /// </summary>
 public sealed class WindowGhostsTests
 {
@@ -28,20 +28,23 @@ public sealed class WindowGhostsTests
     }
 
     [Fact]
-    public void A_step_is_the_other_lists_count_over_this_ones_when_that_is_more()
+    public void Every_ghost_found_moves_the_window_by_one_entry_of_those_held()
     {
         var ghosts = new WindowGhosts();
         for (int hash = 10; hash < 13; hash++)
         {
-            ghosts.MainGaveUp(hash, Held); // three of main's ghosts
+            ghosts.WindowGaveUp(hash, Held);
         }
 
-        ghosts.WindowGaveUp(20, Held); // one of the window's
-        Assert.True(ghosts.Added(20, Held)); // 3 / max(1, 0): three entries
-        Assert.Equal(WindowGhosts.MinShare + (3.0 / Held), ghosts.Share, precision: 12);
+        for (int hash = 10; hash < 13; hash++)
+        {
+            Assert.True(ghosts.Added(hash, Held));
+        }
 
-        Assert.True(ghosts.Added(10, Held)); // 0 window ghosts over 2 left: one entry
-        Assert.Equal(WindowGhosts.MinShare + (2.0 / Held), ghosts.Share, precision: 12);
+        Assert.Equal(WindowGhosts.MinShare + (3.0 / Held), ghosts.Share, precision: 12);
+        ghosts.MainGaveUp(20, held: 500);
+        Assert.True(ghosts.Added(20, held: 500)); // one entry of 500 held
+        Assert.Equal(WindowGhosts.MinShare + (3.0 / Held) - (1.0 / 500), ghosts.Share, precision: 12);
     }
 
     [Fact]
