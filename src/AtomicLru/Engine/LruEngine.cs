@@ -81,13 +81,13 @@
 // the next write of the thread that read (see Writes above).
 //
 // Window TinyLFU (EvictionPolicy.TinyLfu, WindowTinyLfu). The recency log above becomes the admission window (its
-// share of the limits moved by ghosts of the keys each side gave up); probation and protected are two more logs, numbered
-// from 2^60 and 2^61 so that stamps stay unique across regions and say which region holds a node. Everything above
-// holds unchanged: reads are the same lock-free lookups; replayed reads are also counted (in the node, up to seven,
-// which go to the frequency sketch when the entry leaves) and promote probation nodes (a move between logs changes
-// the stamp as a move within one does), never demoting: writes give protected's overflow back; a write makes room
-// before it lands, choosing between the window's overflow and main's oldest by frequency, never the entry being
-// written. Only which entry is evicted differs.
+// share of the limits moved by ghosts of the keys each side gave up); probation and protected are two more logs,
+// numbered from 2^60 and 2^61 so that stamps stay unique across regions and say which region holds a node.
+// Everything above holds unchanged: reads are the same lock-free lookups; replayed reads are also counted (in the
+// node, up to seven, which go to the frequency sketch when the entry leaves) and promote probation nodes (a move
+// between logs changes the stamp as a move within one does), never demoting: writes give protected's overflow back;
+// a write makes room before it lands, choosing between the window's overflow and main's oldest by frequency, never
+// the entry being written. Only which entry is evicted differs.
 //
 // Counters. Hits and misses are summed over the stripes (a hit that claimed a slot is counted by the
 // stripe's tail, so it costs no second write, and on an owned stripe no atomic operation); every other

@@ -98,29 +98,39 @@ internal sealed class FrequencySketch
     }
 
     /// <summary>Adds <paramref name="count"/> events, already counted by <see cref="CountEvent"/>, to the key's counters (each stops at <see cref="MaxFrequency"/>).</summary>
-    internal void Add(int hash, int count) => AddToCounters(hash, count);
+    internal void Add(int hash, int count) => AddToCounters(hash, count, out _);
 
-    /// <summary>Counts one event for the key with this hash; halves every counter once enough events were counted.</summary>
-    internal void Increment(int hash)
+    /// <summary>
+    /// Counts one event for the key with this hash; halves every counter once enough events were counted. Returns the
+    /// key's <see cref="Frequency"/> before this event, read on the way.
+    /// </summary>
+    internal int Increment(int hash)
     {
-        if (AddToCounters(hash, 1) && ++_additions >= _sampleSize)
+        if (AddToCounters(hash, 1, out int before) && ++_additions >= _sampleSize)
         {
             Halve();
         }
+
+        return before;
     }
 
-    /// <summary>Adds <paramref name="count"/> to each of the key's four counters, each stopping at <see cref="MaxFrequency"/>; true if any was below it.</summary>
-    private bool AddToCounters(int hash, int count)
+    /// <summary>
+    /// Adds <paramref name="count"/> to each of the key's four counters, each stopping at <see cref="MaxFrequency"/>; true
+    /// if any was below it. <paramref name="before"/>: the least of the four before, the key's estimate.
+    /// </summary>
+    private bool AddToCounters(int hash, int count, out int before)
     {
         ulong spread = Spread(hash);
         int block = (int)(spread & (uint)_blockMask) << 3;
         ulong choice = spread >> 32;
         bool counted = false;
+        before = MaxFrequency;
         for (int row = 0; row < 4; row++)
         {
             ref long word = ref _table[block + Long(choice, row)];
             int shift = Nibble(choice, row);
             long counter = (long)((ulong)word >> shift) & 0xF;
+            before = Math.Min(before, (int)counter);
             if (counter < MaxFrequency)
             {
                 word += Math.Min(count, MaxFrequency - counter) << shift;

@@ -118,9 +118,9 @@ internal sealed class WindowTinyLfu<TKey, TValue>
 
     /// <summary>
     /// Sizes the window at its share (<see cref="WindowGhosts"/>) of each limit, at least one entry and one byte, and
-    /// protected at 80 % of the rest. A window over its new size hands its oldest entries to probation at once, as plain entries of main, not
-    /// as candidates: main's victims are then chosen among them by recency, as among the rest of probation. A protected
-    /// segment over its new size is left to the writes that follow (<see cref="PushOutOfWindow"/>).
+    /// protected at 80 % of the rest. A window over its new size hands its oldest entries to probation at once, as plain
+    /// entries of main, not as candidates: main's victims are then chosen among them by recency, as among the rest of
+    /// probation. A protected segment over its new size is left to the writes that follow (<see cref="PushOutOfWindow"/>).
     /// </summary>
     private void SizeRegions()
     {
@@ -162,8 +162,7 @@ internal sealed class WindowTinyLfu<TKey, TValue>
             SizeSketchWhenHalfFull();
         }
 
-        bool counted = _sketch.Frequency(node.SketchHash) > 0; // never counted, or aged to nothing: no recent ghost
-        _sketch.Increment(node.SketchHash);
+        bool counted = _sketch.Increment(node.SketchHash) > 0; // never counted, or aged to nothing: no recent ghost
         if (counted && _ghosts.Added(node.SketchHash, _count))
         {
             SizeRegions();

@@ -62,8 +62,7 @@ internal sealed class TinyLfuModel
         }
         else
         {
-            bool counted = _sketch.Frequency(hash) > 0; // as the engine: only a key the sketch still counts may be a ghost
-            _sketch.Increment(hash);
+            bool counted = _sketch.Increment(hash) > 0; // as the engine: only a key the sketch still counts may be a ghost
             Add(key, hash, counted);
         }
 
