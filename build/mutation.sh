@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Mutation testing of the engine with Stryker.NET (pinned in dotnet-tools.json), one file at a time: it is slow
-# on two cores. Usage: build/mutation.sh <file under src/AtomicLru/Engine>[:lines] [dotnet test filter]
+# on two cores. Usage: build/mutation.sh <file under src/AtomicLru/Engine, or a path under src/AtomicLru>[:lines] [dotnet test filter]
 #   build/mutation.sh NodeTable.cs
+#   build/mutation.sh Policy/GhostList.cs
 #   build/mutation.sh RecencyLog.cs "FullyQualifiedName~RecencyLog|FullyQualifiedName~Engine"
 #   build/mutation.sh LruEngine.cs:366-587,865-1030    (only those line ranges; Stryker wants character spans)
 # The default filter runs every test of tests/AtomicLru.Tests except the long CsCheck linearizability checks.
@@ -10,14 +11,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
-arg="${1:?usage: build/mutation.sh <file in src/AtomicLru/Engine>[:first-last,...] [test filter]}"
+arg="${1:?usage: build/mutation.sh <file in src/AtomicLru/Engine, or Folder/File.cs under src/AtomicLru>[:first-last,...] [test filter]}"
 filter="${2:-FullyQualifiedName!~Linearizability}"
 file="${arg%%:*}"
-name="${file%.cs}"
-pattern="**/Engine/$file"
+[[ "$file" == */* ]] || file="Engine/$file"
+name="$(basename "${file%.cs}")"
+pattern="**/$file"
 if [[ "$arg" == *:* ]]; then
   # Line ranges -> Stryker's {start..end} character spans of the file.
-  pattern+=$(python3 - "src/AtomicLru/Engine/$file" "${arg#*:}" <<'PY'
+  pattern+=$(python3 - "src/AtomicLru/$file" "${arg#*:}" <<'PY'
 import sys
 lines = open(sys.argv[1], encoding="utf-8").read().splitlines(keepends=True)
 starts = [0]

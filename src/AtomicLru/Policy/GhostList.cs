@@ -13,12 +13,26 @@ namespace AtomicLru.Policy;
 internal sealed class GhostList
 {
     /// <summary>Slots a hash may take, from its own: one or two cache lines.</summary>
-    private const int Probe = 4;
+    internal const int Probe = 4;
+
+    /// <summary>The shift that gives a hash's first slot in the first table, of 16 slots.</summary>
+    internal const int InitialShift = 32 - 4;
 
     private ulong[] _slots = new ulong[16]; // the hash in the high half, its addition's number in the low half; 0: empty
-    private int _shift = 32 - 4; // a hash's first slot is the top log2(length) bits of its mix
+    private int _shift = InitialShift; // a hash's first slot is the top log2(length) bits of its mix
     private uint _added;
     private uint _capacity = 1;
+
+    /// <summary>An empty list.</summary>
+    internal GhostList()
+    {
+    }
+
+    /// <summary>An empty list whose additions are numbered from <paramref name="lastAddition"/> + 1: for tests of the count's wrap.</summary>
+    internal GhostList(uint lastAddition) => _added = lastAddition;
+
+    /// <summary>Slots the table holds: 8 bytes each.</summary>
+    internal int SlotCount => _slots.Length;
 
     /// <summary>Remembers <paramref name="hash"/>; the last <paramref name="capacity"/> additions are the ghosts from now on.</summary>
     internal void Add(int hash, int capacity)
@@ -59,7 +73,7 @@ internal sealed class GhostList
     private bool IsGhost(ulong slot) => slot != 0 && _added - (uint)slot < _capacity;
 
     /// <summary>Murmur3's finalizer, so that hashes that differ in a few bits still fall on far-apart slots.</summary>
-    private static int FirstSlot(int hash, int shift)
+    internal static int FirstSlot(int hash, int shift)
     {
         uint h = (uint)hash;
         h ^= h >> 16;

@@ -150,4 +150,74 @@ public sealed class FrequencySketchTests
     [InlineData(-1)]
     public void A_capacity_below_one_throws(int capacity)
         => Assert.Throws<ArgumentOutOfRangeException>(() => new FrequencySketch(capacity));
+
+    [Fact]
+    public void Increment_returns_the_estimate_the_key_had_just_before()
+    {
+        var sketch = new FrequencySketch(1, seed: 7); // 1,024 longs for 3,000 keys: counters shared all over
+        var random = new Random(5);
+        for (int i = 0; i < 20_000; i++)
+        {
+            int hash = random.Next(3000);
+            if (i % 10 == 0)
+            {
+                sketch.Halve(); // keep counters below fifteen, so that they differ
+            }
+
+            int before = sketch.Frequency(hash);
+            Assert.Equal(before, sketch.Increment(hash));
+        }
+    }
+
+    [Fact]
+    public void The_events_of_a_key_whose_counters_are_all_full_do_not_count_toward_the_halving()
+    {
+        var sketch = new FrequencySketch(1000, seed: 3); // halves after 10,000 events
+        for (int i = 0; i < FrequencySketch.MaxFrequency; i++)
+        {
+            sketch.Increment(9);
+        }
+
+        Assert.Equal(FrequencySketch.MaxFrequency, sketch.Additions);
+        sketch.Increment(9);
+        sketch.Increment(9);
+        Assert.Equal(FrequencySketch.MaxFrequency, sketch.Additions); // nothing more to count for it
+    }
+
+    [Fact]
+    public void The_sketch_halves_on_exactly_its_sample_size_th_event()
+    {
+        var sketch = new FrequencySketch(100, seed: 2); // 1,000 events
+        for (int key = 0; key < sketch.SampleSize - 1; key++)
+        {
+            sketch.Increment(key);
+        }
+
+        Assert.Equal(0, sketch.Halvings);
+        sketch.Increment(-1);
+        Assert.Equal(1, sketch.Halvings);
+    }
+
+    [Fact]
+    public void The_same_seed_shares_the_same_counters()
+    {
+        // 3,000 keys seen in 1,024 longs, before the first halving at 10,000: many unseen keys look seen, and which
+        // ones depends on the seed alone.
+        var first = new FrequencySketch(1000, seed: 99);
+        var second = new FrequencySketch(1000, seed: 99);
+        for (int hash = 0; hash < 9000; hash += 3)
+        {
+            first.Increment(hash);
+            second.Increment(hash);
+        }
+
+        int lookSeen = 0;
+        for (int hash = 0; hash < 9000; hash++)
+        {
+            Assert.Equal(first.Frequency(hash), second.Frequency(hash)); // unseen keys too: the collisions are alike
+            lookSeen += hash % 3 != 0 && first.Frequency(hash) > 0 ? 1 : 0;
+        }
+
+        Assert.True(lookSeen > 10, $"only {lookSeen} unseen keys share counters with seen ones: the test shows nothing");
+    }
 }

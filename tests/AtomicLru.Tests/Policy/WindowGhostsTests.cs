@@ -81,4 +81,39 @@ public sealed class WindowGhostsTests
 
         Assert.Equal(WindowGhosts.MinShare, ghosts.Share);
     }
+
+    [Fact]
+    public void A_window_larger_than_one_percent_keeps_as_many_ghosts_as_it_holds()
+    {
+        var ghosts = WindowAt(share: 0.051); // 51 entries of 1,000: each list keeps 51
+        for (int hash = 100; hash <= 150; hash++)
+        {
+            ghosts.WindowGaveUp(hash, Held);
+        }
+
+        Assert.True(ghosts.Added(100, Held)); // the 51st last: still a ghost
+
+        ghosts = WindowAt(share: 0.051);
+        for (int hash = 100; hash <= 151; hash++)
+        {
+            ghosts.MainGaveUp(hash, Held);
+        }
+
+        Assert.False(ghosts.Added(100, Held)); // the 52nd last: forgotten
+        Assert.True(ghosts.Added(101, Held));
+    }
+
+    /// <summary>A window grown from its floor, by ghosts found at 100 entries held (a hundredth each), to <paramref name="share"/>.</summary>
+    private static WindowGhosts WindowAt(double share)
+    {
+        var ghosts = new WindowGhosts();
+        for (int hash = -1; ghosts.Share < share - 1e-9; hash--)
+        {
+            ghosts.WindowGaveUp(hash, held: 100);
+            ghosts.Added(hash, held: 100);
+        }
+
+        Assert.Equal(share, ghosts.Share, precision: 9);
+        return ghosts;
+    }
 }
