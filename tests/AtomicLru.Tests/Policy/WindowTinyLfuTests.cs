@@ -46,15 +46,18 @@ public sealed class WindowTinyLfuTests
         engine.CheckInvariants();
     }
 
-    [Fact]
-    public void Entries_read_again_and_again_survive_a_scan_that_flushes_an_LRU()
+    [Theory]
+    [InlineData(200, null, 1)]
+    [InlineData(null, 2_000L, 10)] // a byte limit alone: the regions are sized in bytes
+    [InlineData(300, 2_000L, 10)] // both, the bytes the tighter
+    public void Entries_read_again_and_again_survive_a_scan_that_flushes_an_LRU(int? maxItems, long? maxSize, long entrySize)
     {
         foreach (AtomicLruEvictionPolicy policy in new[] { AtomicLruEvictionPolicy.Lru, AtomicLruEvictionPolicy.TinyLfu })
         {
-            using var engine = Create(maxItems: 200, policy: policy);
+            using var engine = Create(maxItems, maxSize, policy);
             for (int i = 0; i < 100; i++)
             {
-                engine.Set($"hot{i}", "v", Timeout.InfiniteTimeSpan, 1);
+                engine.Set($"hot{i}", "v", Timeout.InfiniteTimeSpan, entrySize);
             }
 
             for (int round = 0; round < 3; round++)
@@ -67,7 +70,7 @@ public sealed class WindowTinyLfuTests
 
             for (int i = 0; i < 5000; i++)
             {
-                engine.Set($"scan{i}", "v", Timeout.InfiniteTimeSpan, 1); // each read once, never again
+                engine.Set($"scan{i}", "v", Timeout.InfiniteTimeSpan, entrySize); // each read once, never again
             }
 
             int survivors = Enumerable.Range(0, 100).Count(i => engine.TryGet($"hot{i}", out _));
