@@ -24,12 +24,8 @@ internal sealed class GhostList
     private uint _capacity = 1;
 
     /// <summary>An empty list.</summary>
-    internal GhostList()
-    {
-    }
-
-    /// <summary>An empty list whose additions are numbered from <paramref name="lastAddition"/> + 1: for tests of the count's wrap.</summary>
-    internal GhostList(uint lastAddition) => _added = lastAddition;
+    /// <param name="lastAddition">Additions are numbered from this + 1: other than 0 only in tests of the count's wrap.</param>
+    internal GhostList(uint lastAddition = 0) => _added = lastAddition;
 
     /// <summary>Slots the table holds: 8 bytes each.</summary>
     internal int SlotCount => _slots.Length;

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using AtomicLru.Policy;
 
 namespace AtomicLru.Tests;
@@ -160,7 +161,7 @@ public sealed class GhostListTests
 
     private static int[] HashesWithFirstSlot(int first, int count)
     {
-        var found = new System.Collections.Generic.List<int>();
+        var found = new List<int>();
         for (int hash = 1; found.Count < count; hash++)
         {
             if (GhostList.FirstSlot(hash, GhostList.InitialShift) == first)
