@@ -185,6 +185,9 @@ internal sealed partial class LruEngine<TKey, TValue> : IDisposable
 
     internal EngineClock Clock => _clock;
 
+    /// <summary>The policy lock and the figures it guards. For tests that hold the lock to make a write overlap another.</summary>
+    internal PolicyState Policy => _policy;
+
     /// <summary>Window TinyLFU's state, or null under exact LRU. For tests.</summary>
     internal WindowTinyLfu<TKey, TValue>? TinyLfu => _lfu;
 

@@ -22,6 +22,9 @@ internal sealed class PolicyState
     /// <summary>True if the calling thread holds the lock.</summary>
     internal bool IsHeldByCurrentThread => _line.Lock.IsHeldByCurrentThread;
 
+    /// <summary>True while a thread waits for the lock, having marked it contended. For tests that make writes overlap.</summary>
+    internal bool HasWaiter => Volatile.Read(ref _line.Lock.State) == PolicyLock.Contended;
+
     /// <summary>Sum of the sizes of the entries held.</summary>
     internal long Size => Volatile.Read(ref _line.Size);
 
