@@ -93,6 +93,15 @@ internal sealed class WindowTinyLfu<TKey, TValue>
     /// <summary>Entries in the protected segment, and the most its share allows (for tests).</summary>
     internal (int Count, long Share) Protected => (_protected.Count, _protectedMaxItems);
 
+    /// <summary>The protected segment's bytes, and the most its share allows (for tests).</summary>
+    internal (long Bytes, long Share) ProtectedBytes => (_protectedBytes, _protectedMaxBytes);
+
+    /// <summary>Entries in the window, and the most entries and bytes its share allows (for tests).</summary>
+    internal (int Count, long MaxItems, long MaxBytes) Window => (_window.Count, _windowMaxItems, _windowMaxBytes);
+
+    /// <summary>How many times the sketch has halved its counters (for tests).</summary>
+    internal int SketchHalvings => _sketch.Halvings;
+
     /// <summary>Sets the regions' sizes for new limits; the caller then evicts down to the limits.</summary>
     /// <param name="maxItems">The entry limit; <see cref="long.MaxValue"/>, or the engine's own ceiling of 2^30 - 1, for none.</param>
     /// <param name="maxSize">The size limit; <see cref="long.MaxValue"/> for none.</param>
@@ -266,7 +275,8 @@ internal sealed class WindowTinyLfu<TKey, TValue>
     /// <summary>
     /// Before a write makes room for <paramref name="entries"/> more entries of <paramref name="bytes"/> more bytes, which
     /// will enter the window: protected, if over its share, hands its least recent entry to probation; then the window
-    /// hands its oldest entries, until those fit in it, to probation as candidates for <see cref="NextToEvict"/>.
+    /// hands its oldest entries, until those fit in it, to probation as candidates for <see cref="NextToEvict"/>. The list
+    /// of candidates is empty here: <see cref="ForgetCandidates"/> ends every write that made room.
     /// </summary>
     internal void PushOutOfWindow(int entries, long bytes)
     {
@@ -275,8 +285,6 @@ internal sealed class WindowTinyLfu<TKey, TValue>
             MoveOldestToProbation(_protected);
         }
 
-        _candidates.Clear();
-        _nextCandidate = 0;
         while ((_window.Count + entries > _windowMaxItems || _windowBytes + bytes > _windowMaxBytes) && _window.Count > 0)
         {
             _candidates.Add(MoveOldestToProbation(_window));
@@ -393,7 +401,7 @@ internal sealed class WindowTinyLfu<TKey, TValue>
     }
 
     /// <summary>How often the entry was seen lately: the sketch's estimate for its key and the reads it holds uncounted.</summary>
-    private int Frequency(Node<TKey, TValue> node)
+    internal int Frequency(Node<TKey, TValue> node)
         => Math.Min(FrequencySketch.MaxFrequency, _sketch.Frequency(node.SketchHash) + UncountedReads(node));
 
     /// <summary>

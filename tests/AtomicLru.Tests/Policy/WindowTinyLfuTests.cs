@@ -142,13 +142,15 @@ public sealed class WindowTinyLfuTests
         engine.CheckInvariants();
     }
 
-    [Fact]
-    public void Reads_promote_past_protecteds_share_and_each_write_then_demotes_one_entry()
+    [Theory]
+    [InlineData(100, null, 1L)] // a window of one entry; protected's share is 80 % of the other 99: 79 entries
+    [InlineData(null, 1_001L, 10L)] // a window of one byte; protected's share is 80 % of the other 1,000 bytes: 80 entries
+    public void Reads_promote_past_protecteds_share_and_each_write_then_demotes_one_entry(int? maxItems, long? maxSize, long entrySize)
     {
-        using var engine = Create(maxItems: 100); // a window of one entry; protected's share is 80 % of the other 99: 79
+        using var engine = Create(maxItems, maxSize);
         for (int i = 0; i < 100; i++)
         {
-            engine.Set($"k{i}", "v", Timeout.InfiniteTimeSpan, 1); // k99 in the window, the rest in probation
+            engine.Set($"k{i}", "v", Timeout.InfiniteTimeSpan, entrySize); // k99 in the window, the rest in probation
         }
 
         for (int i = 0; i < 99; i++)
@@ -156,17 +158,18 @@ public sealed class WindowTinyLfuTests
             Assert.True(engine.TryGet($"k{i}", out _)); // a full read stripe is replayed by its reader: promotions, no write
         }
 
-        (int promoted, long share) = engine.TinyLfu!.Protected;
-        Assert.Equal(79, share);
+        long share = maxItems is null ? engine.TinyLfu!.ProtectedBytes.Share / entrySize : engine.TinyLfu!.Protected.Share;
+        Assert.Equal(maxItems is null ? 80 : 79, share);
+        int promoted = engine.TinyLfu.Protected.Count;
         Assert.True(promoted > share, $"reads promoted {promoted} entries, but protected stopped at its share {share}");
 
-        engine.Set("new0", "v", Timeout.InfiniteTimeSpan, 1); // replays the reads left (all 99 promoted), then demotes one
-        int expected = 98;
+        engine.Set("new0", "v", Timeout.InfiniteTimeSpan, entrySize); // replays the reads left (all 99 promoted), then demotes one
+        long expected = 98;
         Assert.Equal(expected, engine.TinyLfu.Protected.Count);
         for (int i = 1; i < 30; i++)
         {
-            engine.Set($"new{i}", "v", Timeout.InfiniteTimeSpan, 1);
-            expected = Math.Max(79, expected - 1); // at its share, writes leave it alone
+            engine.Set($"new{i}", "v", Timeout.InfiniteTimeSpan, entrySize);
+            expected = Math.Max(share, expected - 1); // at its share, writes leave it alone
             Assert.Equal(expected, engine.TinyLfu.Protected.Count);
             Assert.True(engine.Count <= 100);
         }
@@ -281,6 +284,7 @@ public sealed class WindowTinyLfuTests
         engine.Set("once", "v", Timeout.InfiniteTimeSpan, 1); // back: a larger window would have kept it
         double grown = engine.TinyLfu.WindowShare;
         Assert.True(grown > start, $"the window's share stayed at {grown}");
+        Assert.Equal(2, engine.TinyLfu.Window.MaxItems); // one entry more
 
         engine.Set("hot", "v", Timeout.InfiniteTimeSpan, 1); // the window holds two now: main0 makes room, no candidate
         for (int i = 0; i < 5; i++)
