@@ -51,6 +51,46 @@ public sealed class ReadBufferTests
         }
     }
 
+    [Theory]
+    [InlineData(AtomicLruEvictionPolicy.Lru)]
+    [InlineData(AtomicLruEvictionPolicy.TinyLfu)]
+    public void One_thread_reading_more_keys_than_a_stripe_holds_between_writes_loses_no_read(AtomicLruEvictionPolicy policy)
+    {
+        // Sequential use: every read must reach the order before the next write evicts, however many come between
+        // writes. Three stripes' worth and one more: the stripe fills, its reader replays it, and fills again.
+        const int read = (3 * ReadBuffer<string, string>.StripeCapacity) + 1;
+        const int unread = 20;
+        using var engine = new LruEngine<string, string>(read + unread, null, _time, TimeSpan.FromSeconds(1), evictionPolicy: policy);
+        for (int k = 0; k < read + unread; k++)
+        {
+            engine.Set("k" + k, "v", Timeout.InfiniteTimeSpan, 1);
+        }
+
+        for (int k = 0; k < read; k++)
+        {
+            Assert.True(engine.TryGet("k" + k, out _));
+        }
+
+        for (int k = 0; k < unread; k++)
+        {
+            engine.Set("new" + k, "v", Timeout.InfiniteTimeSpan, 1);
+        }
+
+        if (policy == AtomicLruEvictionPolicy.Lru)
+        {
+            Assert.All(Enumerable.Range(0, read), k => Assert.True(engine.ContainsKey("k" + k), $"k{k} was read, yet evicted"));
+            Assert.All(Enumerable.Range(read, unread), k => Assert.False(engine.ContainsKey("k" + k), $"k{k} was never read, yet kept"));
+        }
+        else
+        {
+            // TinyLfu: a read of a probation entry promotes it, so every key read is protected, and main's victims were
+            // taken from probation: the keys never read.
+            Assert.All(Enumerable.Range(0, read), k => Assert.True(engine.ContainsKey("k" + k), $"k{k} was read, yet evicted"));
+        }
+
+        engine.CheckInvariants();
+    }
+
     [Fact]
     public void Reads_taken_in_turn_by_many_live_threads_all_reach_the_lru_order_before_a_write_evicts()
     {
