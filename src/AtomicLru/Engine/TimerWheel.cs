@@ -12,7 +12,8 @@ namespace AtomicLru.Engine;
 /// level below (1 s, 64 s, 68 min, 36 h), and the last level is a single overflow bucket. An entry goes to
 /// the lowest level whose horizon covers its remaining time. When the clock moves past a bucket, the
 /// bucket's entries are either expired (their time has passed) or scheduled again, which drops them to a
-/// finer level. An entry is moved at most once per level, so reclaiming it costs O(1) however large the cache.</para>
+/// finer level. An entry's bucket is visited at most twice on each level (as its time begins and as it ends), so
+/// reclaiming it costs O(1) however large the cache.</para>
 /// <para>Resolution: an entry is reclaimed once the clock has entered the eighth of a second after the one
 /// its expiry falls in, so at most 125 ms late when writes or the timer advance the wheel (reads check the
 /// exact expiry and never return an expired entry). Under steady churn that bounds the expired entries
@@ -39,6 +40,9 @@ internal sealed class TimerWheel<TKey, TValue>
     /// <summary>Nodes in the buckets.</summary>
     private int _count;
 
+    /// <summary>Nodes a visit to their bucket found not yet due and scheduled again: at most twice a node on each level.</summary>
+    private long _rescheduled;
+
     internal TimerWheel(long ticksPerSecond, long now)
     {
         _levels = new TimedNode<TKey, TValue>[BucketsPerLevel.Length][];
@@ -54,7 +58,9 @@ internal sealed class TimerWheel<TKey, TValue>
             }
 
             _levels[level] = buckets;
-            span = checked(span * BucketsPerLevel[level]);
+            // Saturates: with a clock of over about 4e12 ticks a second the upper levels would span more than a
+            // long holds, and a level whose buckets already cover every remaining time needs none above it.
+            span = span > long.MaxValue / BucketsPerLevel[level] ? long.MaxValue : span * BucketsPerLevel[level];
         }
 
         _spans[BucketsPerLevel.Length] = long.MaxValue;
@@ -65,6 +71,9 @@ internal sealed class TimerWheel<TKey, TValue>
     /// <summary>True when no node is scheduled: then no entry in the cache has an expiry.</summary>
     internal bool IsEmpty => _count == 0;
 
+    /// <summary>How many times a node was found not yet due and scheduled again. For tests of the O(1) promise.</summary>
+    internal long Rescheduled => _rescheduled;
+
     private long NextTick(long now) => now >= long.MaxValue - _spans[0] ? long.MaxValue : ((now / _spans[0]) + 1) * _spans[0];
 
     /// <summary>Puts a node with an expiry into the bucket that covers it.</summary>
@@ -74,7 +83,7 @@ internal sealed class TimerWheel<TKey, TValue>
         long expiresAt = Math.Max(node.ExpiresAt, _time);
         long remaining = expiresAt - _time;
         int level = 0;
-        while (remaining >= _spans[level + 1])
+        while (level < _levels.Length - 1 && remaining >= _spans[level + 1])
         {
             level++;
         }
@@ -160,6 +169,7 @@ internal sealed class TimerWheel<TKey, TValue>
                     else
                     {
                         Schedule(node);
+                        _rescheduled++;
                     }
 
                     node = next;

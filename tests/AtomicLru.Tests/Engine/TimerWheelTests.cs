@@ -104,8 +104,19 @@ public sealed class TimerWheelTests
         wheel.Schedule(late);
         var expired = new List<TimedNode<int, int>>();
 
-        wheel.Advance(999_000, expired.Add); // earlier than the wheel's time: nothing happens
+        wheel.Advance(999_000, expired.Add); // earlier than the wheel's time (a provider that is not monotonic): ignored
         Assert.Empty(expired);
+
+        // Had the wheel's time gone back, this node would sit a level too high and be moved down on the way.
+        TimedNode<int, int> next = NodeExpiringAt(3, 1_000_300);
+        wheel.Schedule(next);
+        wheel.Advance(1_000_000 + Resolution + 5, expired.Add);
+        Assert.Empty(expired);
+        Assert.Equal(0, wheel.Rescheduled);
+        wheel.Advance(1_000_300 + Resolution, expired.Add);
+        Assert.Equal([next], expired);
+        expired.Clear();
+
         wheel.Clear();
         Assert.True(wheel.IsEmpty);
         wheel.Advance(long.MaxValue - 1, expired.Add);
@@ -117,7 +128,9 @@ public sealed class TimerWheelTests
     {
         var wheel = new TimerWheel<int, int>(TicksPerSecond, now: 0);
         TimedNode<int, int> node = NodeExpiringAt(1, long.MaxValue - 1);
+        TimedNode<int, int> saturated = NodeExpiringAt(2, long.MaxValue); // a sliding entry slid to Never: kept for good
         wheel.Schedule(node);
+        wheel.Schedule(saturated);
         var expired = new List<TimedNode<int, int>>();
 
         wheel.Advance(long.MaxValue / 2, expired.Add);
@@ -125,7 +138,102 @@ public sealed class TimerWheelTests
         Assert.False(wheel.IsEmpty);
         wheel.Advance(long.MaxValue - 1, expired.Add);
         Assert.Equal([node], expired);
+        wheel.Advance(long.MaxValue, expired.Add);
+        Assert.Equal([node], expired);
+        Assert.False(wheel.IsEmpty);
     }
+
+    [Fact]
+    public void A_node_is_visited_only_when_its_bucket_comes_due_and_moved_once_per_level()
+    {
+        var wheel = new TimerWheel<int, int>(TicksPerSecond, now: 0);
+        TimedNode<int, int> thirdTick = NodeExpiringAt(1, 2 * Resolution + 50);          // level 0, bucket 2
+        TimedNode<int, int> atHorizon = NodeExpiringAt(2, TicksPerSecond);              // exactly level 0's horizon: level 1
+        TimedNode<int, int> pastSecond = NodeExpiringAt(3, TicksPerSecond + 60);        // level 1, the same bucket
+        TimedNode<int, int> overflow = NodeExpiringAt(4, 100L * 86_400 * TicksPerSecond); // the overflow bucket
+        foreach (TimedNode<int, int> node in (TimedNode<int, int>[])[thirdTick, atHorizon, pastSecond, overflow])
+        {
+            wheel.Schedule(node);
+        }
+
+        var expired = new List<TimedNode<int, int>>();
+
+        // Into level 0's second tick: its first two buckets are visited, and no coarser level has moved.
+        wheel.Advance(Resolution + 5, expired.Add);
+        Assert.Empty(expired);
+        Assert.Equal(0, wheel.Rescheduled);
+
+        wheel.Advance(2 * Resolution, expired.Add); // entering bucket 2: its node is not due yet and stays
+        Assert.Equal(1, wheel.Rescheduled);
+        wheel.Advance(3 * Resolution, expired.Add); // leaving it
+        Assert.Equal([thirdTick], expired);
+
+        // Tick by tick through the first second: level 1's bucket comes due at 1 s; the node due then expires, the one
+        // 60 ms later drops to level 0 (its one move) and expires when that bucket has passed.
+        for (long now = 4 * Resolution; now <= TicksPerSecond + Resolution; now += Resolution)
+        {
+            wheel.Advance(now, expired.Add);
+        }
+
+        Assert.Equal([thirdTick, atHorizon, pastSecond], expired);
+        Assert.Equal(2, wheel.Rescheduled);
+        Assert.False(wheel.IsEmpty); // the overflow node, never visited
+    }
+
+    [Theory]
+    [InlineData(1L)]
+    [InlineData(7L)]
+    [InlineData(10_000_000L)]
+    [InlineData(5_000_000_000_000L)]     // the first frequency whose upper levels would span more than a long
+    [InlineData(1_000_000_000_000_000L)]
+    [InlineData(long.MaxValue)]
+    public void A_clock_of_any_frequency_gets_a_wheel_that_expires_every_node_once_on_time(long ticksPerSecond)
+    {
+        var random = new Random(17);
+        long resolution = Math.Max(1, ticksPerSecond / 8);
+        long now = 0;
+        var wheel = new TimerWheel<int, int>(ticksPerSecond, now);
+        var scheduled = new Dictionary<TimedNode<int, int>, long>();
+        var expired = new List<TimedNode<int, int>>();
+        for (int key = 0; key < 300; key++)
+        {
+            // Spread over every level the clock's range reaches: seconds to the end of time.
+            long horizon = key % 3 == 0 ? Math.Min(long.MaxValue / 2, Times(64, ticksPerSecond)) : long.MaxValue / 2;
+            TimedNode<int, int> node = NodeExpiringAt(key, random.NextInt64(1, horizon));
+            wheel.Schedule(node);
+            scheduled.Add(node, now);
+        }
+
+        while (scheduled.Count > 0)
+        {
+            long step = random.Next(4) == 0 ? random.NextInt64(1, (long.MaxValue / 64) - 1) : random.NextInt64(1, Math.Min(Times(64, resolution), long.MaxValue / 64));
+            now = Math.Min(now + Math.Min(step, long.MaxValue - now - 1), long.MaxValue - 1);
+            long at = now;
+            wheel.Advance(now, node =>
+            {
+                Assert.True(node.ExpiresAt <= at, $"expired at {at}, due at {node.ExpiresAt}");
+                Assert.True(scheduled.Remove(node), "handed over twice");
+                expired.Add(node);
+            });
+
+            long tickStart = now / resolution * resolution;
+            foreach ((TimedNode<int, int> node, long scheduledAt) in scheduled)
+            {
+                Assert.True(Math.Max(node.ExpiresAt, scheduledAt) >= tickStart, $"still held at {now}, due at {node.ExpiresAt}");
+            }
+
+            if (now == long.MaxValue - 1)
+            {
+                break;
+            }
+        }
+
+        Assert.Empty(scheduled);
+        Assert.Equal(300, expired.Count);
+        Assert.True(wheel.IsEmpty);
+    }
+
+    private static long Times(long factor, long value) => value > long.MaxValue / factor ? long.MaxValue : factor * value;
 
     private static long Duration(Random random) => random.Next(6) switch
     {

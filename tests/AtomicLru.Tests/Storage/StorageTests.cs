@@ -235,4 +235,36 @@ public sealed class StorageTests
         Assert.Throws<ObjectDisposedException>(() => storage.Count);
         Assert.Throws<ObjectDisposedException>(() => storage.GetStatistics());
     }
+
+    [Theory]
+    [InlineData(1L)]
+    [InlineData(1_000_000_000L)]
+    [InlineData(5_000_000_000_000L)]
+    [InlineData(1_000_000_000_000_000_000L)] // 2.5 s is still a long's worth
+    public void A_time_provider_of_any_frequency_expires_entries_on_time(long ticksPerSecond)
+    {
+        // A provider's own units: above about 4e12 a second the timer wheel's coarser levels used to overflow at creation.
+        var time = new ManualClock(ticksPerSecond);
+        var storage = new AtomicLruStorage<string>(new AtomicLruOptions(), time);
+        storage.Set("short", "v", TimeSpan.FromSeconds(2));
+        storage.Set("kept", "v");
+
+        time.Timestamp += ticksPerSecond; // one second
+        Assert.True(storage.TryGet("short", out _));
+        time.Timestamp += ticksPerSecond + (ticksPerSecond / 2); // 2.5 s: expired, and reclaimed by the next write
+        Assert.False(storage.TryGet("short", out _));
+        storage.Set("other", "v");
+        Assert.Equal(2, storage.Count);
+        Assert.True(storage.ContainsKey("kept"));
+    }
+
+    /// <summary>A clock of a chosen frequency, starting at zero, moved by hand.</summary>
+    private sealed class ManualClock(long ticksPerSecond) : TimeProvider
+    {
+        public long Timestamp { get; set; }
+
+        public override long TimestampFrequency => ticksPerSecond;
+
+        public override long GetTimestamp() => Timestamp;
+    }
 }
