@@ -174,4 +174,46 @@ public sealed class PolicyLockTests
             return overlapped;
         }
     }
+
+    [Fact]
+    public void A_write_that_waited_on_a_plain_holder_and_then_on_a_write_is_told_it_overlapped()
+    {
+        var guarded = new Guarded();
+        guarded.Lock.Enter(guarded.Gate); // a plain holder: the maintenance timer, a drain, a Remove
+        bool overlapped = false;
+        var writer = new Thread(() =>
+        {
+            overlapped = guarded.Lock.EnterWrite(guarded.Gate);
+            guarded.Lock.Exit(guarded.Gate);
+        })
+        {
+            IsBackground = true,
+        };
+        writer.Start();
+        var spinner = new SpinWait();
+        while (Volatile.Read(ref guarded.Lock.State) != PolicyLock.Contended || (writer.ThreadState & ThreadState.WaitSleepJoin) == 0)
+        {
+            spinner.SpinOnce(); // until the writer has marked the lock contended and blocked
+        }
+
+        // While a woken waiter gets back on a core, the plain holder may leave and a write take the lock: the state
+        // that leaves, then the wake-up. (Racing a real write against the wake-up is lost to the scheduler, which
+        // often runs the woken thread first.)
+        Volatile.Write(ref guarded.Lock.State, PolicyLock.HeldByWrite);
+        lock (guarded.Gate)
+        {
+            Monitor.Pulse(guarded.Gate);
+        }
+
+        spinner.Reset();
+        while (Volatile.Read(ref guarded.Lock.State) != PolicyLock.Contended)
+        {
+            spinner.SpinOnce(); // the writer woke, saw the write, and marked the lock contended again
+        }
+
+        guarded.Lock.Exit(guarded.Gate);
+        Assert.True(writer.Join(TimeSpan.FromSeconds(30)), "the waiting writer was never woken");
+        Assert.True(overlapped, "a write that waited on a write after a plain holder was not told so");
+        Assert.Equal(PolicyLock.Free, guarded.Lock.State);
+    }
 }
