@@ -95,8 +95,13 @@ internal sealed partial class LruEngine<TKey, TValue>
             }
 
             long slid = Unsafe.As<SlidingNode<TKey, TValue>>(node).SlideFrom(now);
-            long seen;
-            if (slid <= expiresAt || (seen = Interlocked.CompareExchange(ref node.ExpiresAt, slid, expiresAt)) == expiresAt)
+            if (slid <= expiresAt)
+            {
+                return true;
+            }
+
+            long seen = Interlocked.CompareExchange(ref node.ExpiresAt, slid, expiresAt);
+            if (seen == expiresAt)
             {
                 return true;
             }
@@ -126,8 +131,13 @@ internal sealed partial class LruEngine<TKey, TValue>
                 continue;
             }
 
-            long now;
-            if (expiresAt == Node<TKey, TValue>.Never || (now = _clock.Now()) < expiresAt)
+            if (expiresAt == Node<TKey, TValue>.Never)
+            {
+                return true;
+            }
+
+            long now = _clock.Now();
+            if (now < expiresAt)
             {
                 return true;
             }

@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Runtime.CompilerServices;
 using System.Threading;
 using Microsoft.Extensions.Caching.Memory;
@@ -11,7 +12,7 @@ namespace AtomicLru.Extensions.Tests;
 public sealed class MemoryCacheEdgeTests
 {
     [Fact]
-    public void After_Dispose_Count_and_writes_throw_naming_AtomicLruMemoryCache()
+    public void After_Dispose_Count_reads_writes_and_Keys_throw_naming_AtomicLruMemoryCache()
     {
         var cache = new AtomicLruMemoryCache(new AtomicLruOptions(), new FakeTimeProvider());
         cache.Set("k", 1);
@@ -19,6 +20,7 @@ public sealed class MemoryCacheEdgeTests
         Assert.Equal(typeof(AtomicLruMemoryCache).FullName, Assert.Throws<ObjectDisposedException>(() => cache.Count).ObjectName);
         Assert.Equal(typeof(AtomicLruMemoryCache).FullName, Assert.Throws<ObjectDisposedException>(() => cache.Set("k", 2)).ObjectName);
         Assert.Equal(typeof(AtomicLruMemoryCache).FullName, Assert.Throws<ObjectDisposedException>(() => cache.TryGetValue("k", out _)).ObjectName);
+        Assert.Equal(typeof(AtomicLruMemoryCache).FullName, Assert.Throws<ObjectDisposedException>(() => cache.Keys.ToList()).ObjectName);
     }
 
     [Theory]

@@ -26,14 +26,38 @@ public sealed class DisposalTests
     public void Calls_after_Dispose_throw_naming_the_public_type()
     {
         var storage = new AtomicLruStorage<int>(new AtomicLruOptions());
+        storage.Set("k", 1);
         storage.Dispose();
-        Assert.Contains("AtomicLruStorage<Int32>", Assert.Throws<ObjectDisposedException>(() => storage.Set("k", 1)).ObjectName, StringComparison.Ordinal);
-        Assert.Contains("AtomicLruStorage<Int32>", Assert.Throws<ObjectDisposedException>(() => storage.TryGet("k", out _)).ObjectName, StringComparison.Ordinal);
+        Action[] storageCalls =
+        [
+            () => storage.Set("k", 1),
+            () => storage.TryGet("k", out _),
+            () => storage.GetOrAdd("k", _ => 2),
+            () => storage.ContainsKey("k"),
+            () => storage.Remove("k"),
+            () => storage.Clear(),
+        ];
+        foreach (Action call in storageCalls)
+        {
+            Assert.Contains("AtomicLruStorage<Int32>", Assert.Throws<ObjectDisposedException>(call).ObjectName, StringComparison.Ordinal);
+        }
 
         var cache = new AtomicLruCache(new AtomicLruOptions());
+        cache.Set("k", 1);
         cache.Dispose();
-        Assert.Equal(typeof(AtomicLruCache).FullName, Assert.Throws<ObjectDisposedException>(() => cache.Set("k", 1)).ObjectName);
-        Assert.Equal(typeof(AtomicLruCache).FullName, Assert.Throws<ObjectDisposedException>(() => cache.Remove("k")).ObjectName);
+        Action[] cacheCalls =
+        [
+            () => cache.Set("k", 1),
+            () => cache.TryGet<int>("k", out _),
+            () => cache.GetOrAdd("k", _ => 2),
+            () => cache.ContainsKey("k"),
+            () => cache.Remove("k"),
+            () => cache.Clear(),
+        ];
+        foreach (Action call in cacheCalls)
+        {
+            Assert.Equal(typeof(AtomicLruCache).FullName, Assert.Throws<ObjectDisposedException>(call).ObjectName);
+        }
     }
 
     [Fact]
