@@ -1,5 +1,6 @@
 using System;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using AtomicLru.Engine;
 
@@ -153,25 +154,11 @@ public sealed class PolicyLockTests
         // the lock is released, and the other thread takes it and says whether it overlapped a write.
         static bool WaitedWhileHeld(Guarded guarded)
         {
-            bool overlapped = false;
-            var writer = new Thread(() =>
-            {
-                overlapped = guarded.Lock.EnterWrite(guarded.Gate);
-                guarded.Lock.Exit(guarded.Gate);
-            })
-            {
-                IsBackground = true,
-            };
-            writer.Start();
-            var spinner = new SpinWait();
-            while (Volatile.Read(ref guarded.Lock.State) != PolicyLock.Contended)
-            {
-                spinner.SpinOnce();
-            }
-
+            var overlapped = new StrongBox<bool>();
+            Thread writer = StartWaitingWriter(guarded, overlapped);
             guarded.Lock.Exit(guarded.Gate);
             Assert.True(writer.Join(TimeSpan.FromSeconds(30)), "the waiting writer was never woken");
-            return overlapped;
+            return overlapped.Value;
         }
     }
 
@@ -180,21 +167,8 @@ public sealed class PolicyLockTests
     {
         var guarded = new Guarded();
         guarded.Lock.Enter(guarded.Gate); // a plain holder: the maintenance timer, a drain, a Remove
-        bool overlapped = false;
-        var writer = new Thread(() =>
-        {
-            overlapped = guarded.Lock.EnterWrite(guarded.Gate);
-            guarded.Lock.Exit(guarded.Gate);
-        })
-        {
-            IsBackground = true,
-        };
-        writer.Start();
-        var spinner = new SpinWait();
-        while (Volatile.Read(ref guarded.Lock.State) != PolicyLock.Contended || (writer.ThreadState & ThreadState.WaitSleepJoin) == 0)
-        {
-            spinner.SpinOnce(); // until the writer has marked the lock contended and blocked
-        }
+        var overlapped = new StrongBox<bool>();
+        Thread writer = StartWaitingWriter(guarded, overlapped);
 
         // While a woken waiter gets back on a core, the plain holder may leave and a write take the lock: the state
         // that leaves, then the wake-up. (Racing a real write against the wake-up is lost to the scheduler, which
@@ -205,7 +179,7 @@ public sealed class PolicyLockTests
             Monitor.Pulse(guarded.Gate);
         }
 
-        spinner.Reset();
+        var spinner = new SpinWait();
         while (Volatile.Read(ref guarded.Lock.State) != PolicyLock.Contended)
         {
             spinner.SpinOnce(); // the writer woke, saw the write, and marked the lock contended again
@@ -213,7 +187,32 @@ public sealed class PolicyLockTests
 
         guarded.Lock.Exit(guarded.Gate);
         Assert.True(writer.Join(TimeSpan.FromSeconds(30)), "the waiting writer was never woken");
-        Assert.True(overlapped, "a write that waited on a write after a plain holder was not told so");
+        Assert.True(overlapped.Value, "a write that waited on a write after a plain holder was not told so");
         Assert.Equal(PolicyLock.Free, guarded.Lock.State);
+    }
+
+    /// <summary>
+    /// Starts a thread whose <see cref="PolicyLock.EnterWrite"/> waits for the lock the caller holds, and returns once that
+    /// thread has marked the lock contended and blocked; what EnterWrite returned is in <paramref name="overlapped"/> after
+    /// the thread ends. The thread releases the lock as soon as it has it.
+    /// </summary>
+    private static Thread StartWaitingWriter(Guarded guarded, StrongBox<bool> overlapped)
+    {
+        var writer = new Thread(() =>
+        {
+            overlapped.Value = guarded.Lock.EnterWrite(guarded.Gate);
+            guarded.Lock.Exit(guarded.Gate);
+        })
+        {
+            IsBackground = true,
+        };
+        writer.Start();
+        var spinner = new SpinWait();
+        while (Volatile.Read(ref guarded.Lock.State) != PolicyLock.Contended || (writer.ThreadState & ThreadState.WaitSleepJoin) == 0)
+        {
+            spinner.SpinOnce();
+        }
+
+        return writer;
     }
 }
