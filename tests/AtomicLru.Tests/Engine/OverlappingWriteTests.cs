@@ -97,11 +97,12 @@ public sealed class OverlappingWriteTests
         Assert.Equal(["k7", "k6", "k5", "k4", "k3", "k2", "k1", "k0"], ProtectedNewestFirst(engine));
 
         // k7 and k6 are protected's newest quarter, k0 its oldest; k10 is in probation.
-        int[] readsBefore = [.. new[] { "k7", "k6", "k0", "k10" }.Select(key => engine.Table.Find(key, out _)!.UncountedReads.Reads)];
-        WriteAfterReads(engine, overlapped, ["k7", "k6", "k0", "k10"], "new");
+        string[] reads = ["k7", "k6", "k0", "k10"];
+        int[] readsBefore = [.. reads.Select(key => engine.Table.Find(key, out _)!.UncountedReads.Reads)];
+        WriteAfterReads(engine, overlapped, reads, "new");
 
         // Each read was counted in its node, whether or not it moved it: a read, not a write, whoever replayed it.
-        int[] readsAfter = [.. new[] { "k7", "k6", "k0", "k10" }.Select(key => engine.Table.Find(key, out _)!.UncountedReads.Reads)];
+        int[] readsAfter = [.. reads.Select(key => engine.Table.Find(key, out _)!.UncountedReads.Reads)];
         Assert.Equal(readsBefore.Select(reads => reads + 1), readsAfter);
 
         string[] expected = overlapped

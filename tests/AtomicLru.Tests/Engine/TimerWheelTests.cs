@@ -207,7 +207,7 @@ public sealed class TimerWheelTests
         while (scheduled.Count > 0)
         {
             long step = random.Next(4) == 0 ? random.NextInt64(1, (long.MaxValue / 64) - 1) : random.NextInt64(1, Math.Min(Times(64, resolution), long.MaxValue / 64));
-            now = Math.Min(now + Math.Min(step, long.MaxValue - now - 1), long.MaxValue - 1);
+            now += Math.Min(step, long.MaxValue - 1 - now); // up to the last time the wheel can pass
             long at = now;
             wheel.Advance(now, node =>
             {

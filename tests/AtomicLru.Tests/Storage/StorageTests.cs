@@ -245,7 +245,7 @@ public sealed class StorageTests
     {
         // A provider's own units: above about 4e12 a second the timer wheel's coarser levels used to overflow at creation.
         var time = new ManualClock(ticksPerSecond);
-        var storage = new AtomicLruStorage<string>(new AtomicLruOptions(), time);
+        using var storage = new AtomicLruStorage<string>(new AtomicLruOptions(), time);
         storage.Set("short", "v", TimeSpan.FromSeconds(2));
         storage.Set("kept", "v");
 
