@@ -248,7 +248,17 @@ internal sealed partial class LruEngine<TKey, TValue>
         {
             if (_engine.TryGetTarget(out LruEngine<TKey, TValue>? target))
             {
-                target.RunMaintenance();
+                try
+                {
+                    target.RunMaintenance();
+                }
+#pragma warning disable CA1031 // a timer callback that throws ends the process; there is no caller to tell
+                catch (Exception)
+#pragma warning restore CA1031
+                {
+                    // Only the listener throws here (a logging provider that fails), after every removal was reported
+                    // and the lock released: the cache is whole, and a write or the next tick goes on from there.
+                }
             }
             else
             {

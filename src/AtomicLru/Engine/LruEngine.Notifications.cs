@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
 using System.Threading;
 
 namespace AtomicLru.Engine;
@@ -42,17 +43,47 @@ internal sealed partial class LruEngine<TKey, TValue>
         _policy.Exit();
         if (removals is not null)
         {
-            foreach (Removal<TKey, TValue> removal in removals)
+            Notify(removals);
+        }
+    }
+
+    /// <summary>
+    /// Tells the listener of every removal, even of those after one it threw for: a removal callback that disposes
+    /// what it is handed must not be skipped because another one, or a logger, failed. What it threw is rethrown once
+    /// all are told: the exception itself if one, an <see cref="AggregateException"/> if several.
+    /// </summary>
+    private void Notify(List<Removal<TKey, TValue>> removals)
+    {
+        List<Exception>? failures = null;
+        foreach (Removal<TKey, TValue> removal in removals)
+        {
+            try
             {
                 _listener!.OnRemoved(removal.Key, removal.Value, removal.Size, removal.Reason);
             }
-
-            // Hand the list back, unless it grew large (a Clear) or another list is already spare.
-            if (removals.Count <= 64)
+#pragma warning disable CA1031 // not swallowed: rethrown below, after the other removals are told
+            catch (Exception exception)
+#pragma warning restore CA1031
             {
-                removals.Clear();
-                Interlocked.CompareExchange(ref _spareRemovals, removals, null);
+                (failures ??= []).Add(exception);
             }
+        }
+
+        // Hand the list back, unless it grew large (a Clear) or another list is already spare.
+        if (removals.Count <= 64)
+        {
+            removals.Clear();
+            Interlocked.CompareExchange(ref _spareRemovals, removals, null);
+        }
+
+        if (failures is { Count: 1 })
+        {
+            ExceptionDispatchInfo.Throw(failures[0]);
+        }
+
+        if (failures is not null)
+        {
+            throw new AggregateException(failures);
         }
     }
 }

@@ -42,7 +42,8 @@
 // and the wheel, so that even a lock-free reader of Count never sees a limit exceeded.
 // All of this happens before the lock is released, so once Set returns, Count <= MaxItems and
 // Size <= the size limit, under any concurrency. Removal notifications are collected under the lock and
-// delivered after it is released, so a listener may call back into the cache without deadlock.
+// delivered after it is released, so a listener may call back into the cache without deadlock; each is delivered
+// even if the listener throws for another, and what it threw is rethrown after (decision 0016).
 //
 // Node reuse. A write that evicts a node to make room for an entry of the same kind (plain, or timed) reuses
 // the victim's node for it instead of allocating one: no garbage per miss, and the node is in cache already. A

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using AtomicLru;
 using AtomicLru.Engine;
@@ -9,6 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace AtomicLru.Extensions.Tests;
 
@@ -98,5 +100,57 @@ public sealed class EvictionLoggingTests
 
         Assert.Equal(Measure(plain), Measure(logged));
         Assert.True(logged.GetStatistics().CapacityEvictions > 600);
+    }
+
+    [Fact]
+    public void A_logging_provider_that_throws_skips_no_eviction_callback_and_never_escapes_the_timer()
+    {
+        var time = new FakeTimeProvider();
+        var services = new ServiceCollection();
+        services.AddSingleton<TimeProvider>(time);
+        services.AddLogging(builder => builder.AddProvider(new ThrowingLoggerProvider()).SetMinimumLevel(LogLevel.Debug));
+        services.AddAtomicLru(o => o.MaxItems = 10);
+        using ServiceProvider provider = services.BuildServiceProvider();
+        var memory = (AtomicLruMemoryCache)provider.GetRequiredService<IMemoryCache>();
+        var evicted = new List<(string Key, EvictionReason Reason)>();
+        MemoryCacheEntryOptions Watched(TimeSpan? ttl = null) => new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = ttl }
+            .RegisterPostEvictionCallback((key, _, reason, _) => evicted.Add(((string)key, reason)));
+
+        foreach (string key in new[] { "a", "b", "c" })
+        {
+            memory.Set(key, key, Watched());
+        }
+
+        // The logger throws for each of the three: every entry's callback still runs, and the call says what failed.
+        Assert.Throws<AggregateException>(() => memory.Compact(1.0));
+        Assert.Equal(["a", "b", "c"], evicted.Where(e => e.Reason == EvictionReason.Capacity).Select(e => e.Key).Order());
+        Assert.Equal(0, memory.Count);
+
+        // Expiry reclaimed by the timer: the callback runs, and the logger's failure stays inside the timer's callback.
+        memory.Set("ttl", "ttl", Watched(TimeSpan.FromSeconds(5)));
+        time.Advance(TimeSpan.FromSeconds(7));
+        Assert.Contains(("ttl", EvictionReason.Expired), evicted);
+        Assert.Equal(0, memory.Count);
+    }
+
+    /// <summary>A logging provider whose loggers are on at every level and throw from every write.</summary>
+    private sealed class ThrowingLoggerProvider : ILoggerProvider
+    {
+        public ILogger CreateLogger(string categoryName) => new ThrowingLogger();
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class ThrowingLogger : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state)
+                where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => true;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+                => throw new InvalidOperationException("the log sink is down");
+        }
     }
 }

@@ -85,4 +85,71 @@ public sealed class RemovalNotificationTests
         Assert.True(engine.ContainsKey("c"));
         engine.CheckInvariants();
     }
+
+    [Fact]
+    public void A_listener_that_throws_is_still_told_of_every_removal_and_the_call_rethrows_what_it_threw()
+    {
+        var listener = new RecordingListener();
+        using var engine = Create(maxItems: null, listener);
+        var forever = System.Threading.Timeout.InfiniteTimeSpan;
+        foreach (string key in new[] { "a", "b", "c" })
+        {
+            engine.Set(key, key + "1", forever, 0);
+        }
+
+        // One failure: the others are told all the same, and the call throws that very exception.
+        var failure = new InvalidOperationException("the listener failed for b");
+        listener.OnRemovedCallback = key =>
+        {
+            if (key == "b")
+            {
+                throw failure;
+            }
+        };
+        Assert.Same(failure, Assert.Throws<InvalidOperationException>(engine.Clear));
+        Assert.Equal(["a", "b", "c"], listener.Removals.Select(r => r.Key).Order());
+        Assert.All(listener.Removals, r => Assert.Equal(RemovalReason.Cleared, r.Reason));
+        Assert.Equal(0, engine.Count);
+
+        // A failure for every removal: each told, all thrown together.
+        listener.Removals.Clear();
+        listener.OnRemovedCallback = null;
+        foreach (string key in new[] { "a", "b", "c" })
+        {
+            engine.Set(key, key + "2", forever, 0);
+        }
+
+        listener.OnRemovedCallback = key => throw new InvalidOperationException(key);
+        var all = Assert.Throws<AggregateException>(engine.Clear);
+        Assert.Equal(["a", "b", "c"], all.InnerExceptions.Select(e => e.Message).Order());
+        Assert.Equal(["a", "b", "c"], listener.Removals.Select(r => r.Key).Order());
+
+        // A write whose eviction the listener fails for has landed, and the lock was released.
+        engine.Reconfigure(maxItems: 1, maxSize: null, maxItemSize: null, TimeSpan.FromSeconds(1));
+        listener.OnRemovedCallback = null;
+        engine.Set("d", "d1", forever, 0);
+        listener.OnRemovedCallback = key => throw new InvalidOperationException(key);
+        Assert.Equal("d", Assert.Throws<InvalidOperationException>(() => engine.Set("e", "e1", forever, 0)).Message);
+        Assert.True(engine.TryGet("e", out string? e));
+        Assert.Equal("e1", e);
+        Assert.False(engine.ContainsKey("d"));
+        engine.CheckInvariants();
+    }
+
+    [Fact]
+    public void Entries_the_timer_reclaims_are_all_reported_and_a_listener_failure_does_not_escape_the_timer()
+    {
+        var listener = new RecordingListener { OnRemovedCallback = key => throw new InvalidOperationException(key) };
+        using var engine = Create(maxItems: null, listener);
+        engine.Set("a", "a1", TimeSpan.FromSeconds(5), 0);
+        engine.Set("b", "b1", TimeSpan.FromSeconds(5), 0);
+
+        // FakeTimeProvider runs the timer's callback inside Advance, so what escaped it would surface here; on a system
+        // timer it would end the process.
+        _time.Advance(TimeSpan.FromSeconds(6));
+
+        Assert.Equal([("a", "a1", RemovalReason.Expired), ("b", "b1", RemovalReason.Expired)], listener.Removals.Order());
+        Assert.Equal(0, engine.Count);
+        engine.CheckInvariants();
+    }
 }
