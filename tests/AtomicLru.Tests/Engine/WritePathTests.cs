@@ -363,4 +363,105 @@ public sealed class WritePathTests
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
         Assert.Equal(3000, recorder.Removals.Count);
     }
+
+    [Fact]
+    public void Compact_reclaims_expired_entries_first_then_evicts_the_least_recent_until_its_share_is_gone()
+    {
+        var recorder = new Recorder<string>();
+        using LruEngine<string, string> engine = Engine(recorder);
+        engine.Set("e", "e1", TimeSpan.FromSeconds(5), 0);
+        foreach (string key in new[] { "a", "b", "c", "d" })
+        {
+            engine.Set(key, key + "1", Forever, 0);
+        }
+
+        Assert.True(engine.TryGet("a", out _)); // oldest to newest now: e, b, c, d, a
+        _time.Advance(TimeSpan.FromSeconds(6)); // e is due; the timer (once a day here) has not reclaimed it
+
+        // 30 % of five is one and a half entries: two go, the expired one first, then the least recently used.
+        engine.Compact(0.3);
+
+        Assert.Equal([("e", "e1", RemovalReason.Expired), ("b", "b1", RemovalReason.Capacity)], recorder.Removals);
+        Assert.Equal(3, engine.Count);
+
+        // None: nothing live goes.
+        engine.Compact(0);
+        Assert.Equal(3, engine.Count);
+        engine.CheckInvariants();
+    }
+
+    [Theory]
+    [InlineData(AtomicLruEvictionPolicy.Lru)]
+    [InlineData(AtomicLruEvictionPolicy.TinyLfu)]
+    public void Compacting_everything_keeps_the_pinned_entries_and_a_disposed_engine_refuses_to_compact(AtomicLruEvictionPolicy policy)
+    {
+        var recorder = new Recorder<string>();
+        var engine = new LruEngine<string, string>(maxItems: 100, maxSize: null, _time, TimeSpan.FromDays(1), StringComparer.Ordinal, recorder, evictionPolicy: policy);
+        engine.Set("pinned", "p", Forever, 0, pinned: true);
+        for (int i = 0; i < 20; i++)
+        {
+            engine.Set("k" + i, "v", Forever, 0);
+        }
+
+        engine.Compact(1.0);
+
+        Assert.Equal(20, recorder.Removals.Count);
+        Assert.All(recorder.Removals, removal => Assert.Equal(RemovalReason.Capacity, removal.Reason));
+        Assert.True(engine.TryGet("pinned", out string? pinned));
+        Assert.Equal("p", pinned);
+        Assert.Equal(1, engine.Count);
+        engine.CheckInvariants();
+
+        engine.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => engine.Compact(0.5));
+    }
+
+    [Theory]
+    [InlineData("maintenance")]
+    [InlineData("compaction")]
+    [InlineData("an expired entry found by a read")]
+    [InlineData("new limits")]
+    public void Every_locked_path_waits_for_a_write_in_progress(string path)
+    {
+        var recorder = new Recorder<string>();
+        using LruEngine<string, string> engine = Engine(recorder);
+        engine.Set("due", "v", TimeSpan.FromSeconds(1), 0);
+        engine.Set("b", "v", Forever, 0);
+        _time.Advance(TimeSpan.FromSeconds(2));
+        Action call = path switch
+        {
+            "maintenance" => engine.RunMaintenance,
+            "compaction" => () => engine.Compact(0.5),
+            "an expired entry found by a read" => () => engine.TryGet("due", out _),
+            _ => () => engine.Reconfigure(maxItems: 1, maxSize: null, maxItemSize: null, TimeSpan.FromDays(1)),
+        };
+
+        int done = 0;
+        Assert.False(engine.Policy.EnterWrite());
+        var caller = new Thread(() =>
+        {
+            call();
+            Volatile.Write(ref done, 1);
+        }) { IsBackground = true };
+        try
+        {
+            caller.Start();
+            var spinner = new SpinWait();
+            while (!engine.Policy.HasWaiter && Volatile.Read(ref done) == 0)
+            {
+                spinner.SpinOnce();
+            }
+
+            Assert.Equal(0, Volatile.Read(ref done)); // it waited for the lock rather than went ahead without it
+            Assert.Empty(recorder.Removals);
+        }
+        finally
+        {
+            engine.Policy.Exit();
+        }
+
+        Assert.True(caller.Join(TimeSpan.FromSeconds(30)));
+        Assert.Contains(("due", "v", RemovalReason.Expired), recorder.Removals);
+        engine.CheckInvariants();
+    }
 }

@@ -1,5 +1,6 @@
 using System;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 using AtomicLru.Engine;
@@ -137,9 +138,43 @@ public sealed class WindowTinyLfuTests
         Assert.True(engine.TryGet("next", out _));
         Assert.True(engine.TryGet("next", out _)); // seen three times: twice more than the victim (main1, seen once)
         engine.Set("last", "v", Timeout.InfiniteTimeSpan, 1);
-        Assert.True(engine.TryGet("next", out _));
-        Assert.False(engine.TryGet("main1", out _));
+        Assert.True(engine.ContainsKey("next")); // not a read: next stays in probation
+        Assert.False(engine.ContainsKey("main1"));
+
+        // The next write's candidate is the entry it pushes out of the window (last, a tie with main2: it goes), not next
+        // again, which would beat main2: a write's candidates end with it.
+        engine.Set("after-last", "v", Timeout.InfiniteTimeSpan, 1);
+        Assert.False(engine.ContainsKey("last"));
+        Assert.True(engine.ContainsKey("main2"));
+        Assert.True(engine.ContainsKey("next"));
         engine.CheckInvariants();
+    }
+
+    [Fact]
+    public void A_write_refused_for_want_of_room_keeps_no_entry_it_pushed_out_of_the_window_reachable()
+    {
+        // No listener: the recording one keeps every removed value.
+        using var engine = new LruEngine<string, string>(3, null, _time, TimeSpan.FromSeconds(1), StringComparer.Ordinal, evictionPolicy: AtomicLruEvictionPolicy.TinyLfu);
+        engine.Set("p1", "v", Timeout.InfiniteTimeSpan, 1, pinned: true);
+        engine.Set("p2", "v", Timeout.InfiniteTimeSpan, 1, pinned: true);
+        WeakReference value = SetPinned(engine, "p3"); // in the window
+        Assert.False(engine.Set("x", "v", Timeout.InfiniteTimeSpan, 1)); // refused: pushed p3 to probation first
+
+        Assert.True(engine.Remove("p3"));
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        Assert.False(value.IsAlive, "the removed entry's value is still reachable from the refused write's candidates");
+        engine.CheckInvariants();
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static WeakReference SetPinned(LruEngine<string, string> engine, string key)
+    {
+        // Charged more than an evicted node may stay in the log for (decision 0004), so only a candidate list could keep it.
+        string value = new('v', 100);
+        engine.Set(key, value, Timeout.InfiniteTimeSpan, 100_000, pinned: true);
+        return new WeakReference(value);
     }
 
     [Theory]
