@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 using AtomicLru.Concurrency;
@@ -96,6 +97,7 @@ public sealed class SingleFlightTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => a.WaitAsync(TimeSpan.FromSeconds(30)));
         Assert.False(token.IsCancellationRequested); // b still waits
         Assert.False(b.IsCompleted);
+        Assert.Equal(1, flights.Count); // and the flight stays for it: a newcomer would join, not start another
 
         await second.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => b.WaitAsync(TimeSpan.FromSeconds(30)));
@@ -155,6 +157,163 @@ public sealed class SingleFlightTests
 
         Assert.Equal(0, overlaps);
         Assert.Equal(0, flights.Count);
+    }
+
+    [Fact]
+    public async Task A_caller_that_finds_the_flight_closed_waits_for_it_to_end_then_runs_its_own_and_may_give_up_meanwhile()
+    {
+        var flights = new SingleFlight<string, int>();
+        var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var finish = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Task<int> first = flights.RunAsync("k", 0, async (_, _, _) =>
+        {
+            SingleFlight<string, int>.CloseLeading(); // its outcome is about to become visible: nobody may join now
+            closed.SetResult();
+            return await finish.Task;
+        }, CancellationToken.None).AsTask();
+        await closed.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        int runs = 0;
+        Task<int> second = flights.RunAsync("k", 0, (_, _, _) => ValueTask.FromResult(Interlocked.Increment(ref runs) + 1), CancellationToken.None).AsTask();
+        using var giveUp = new CancellationTokenSource();
+        Task<int> third = flights.RunAsync("k", 0, (_, _, _) => ValueTask.FromResult(Interlocked.Increment(ref runs) + 100), giveUp.Token).AsTask();
+        Assert.False(second.IsCompleted); // neither joined nor ran beside the first
+        Assert.False(third.IsCompleted);
+
+        await giveUp.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => third.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(0, Volatile.Read(ref runs)); // it gave up without starting a producer
+
+        finish.SetResult(1);
+        Assert.Equal(1, await first.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(2, await second.WaitAsync(TimeSpan.FromSeconds(30))); // then looked again, and ran its own
+        Assert.Equal(1, runs);
+        Assert.Equal(0, flights.Count);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_caller_that_comes_as_the_last_waiter_leaves_starts_afresh_rather_than_join_the_abandoned_flight(bool synchronous)
+    {
+        // The comparer runs the newcomer inside the last waiter's removal of the flight: after the flight was given up,
+        // before it left the map, the one moment a caller can find it there.
+        var comparer = new HookedComparer();
+        var flights = new SingleFlight<string, int>(comparer);
+        var started = new TaskCompletionSource<CancellationToken>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var finish = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var giveUp = new CancellationTokenSource();
+        Task<int> abandoned = flights.RunAsync("k", 0, async (_, _, token) =>
+        {
+            started.SetResult(token);
+            return await finish.Task; // deaf to its token: it runs on after everyone left
+        }, giveUp.Token).AsTask();
+        CancellationToken producerToken = await started.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Task<int>? newcomer = null;
+        comparer.OnNextHash = () => newcomer = synchronous
+            ? Task.FromResult(flights.Run("k", 0, (_, _) => 2))
+            : flights.RunAsync("k", 0, (_, _, _) => ValueTask.FromResult(2), CancellationToken.None).AsTask();
+        await giveUp.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => abandoned.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.True(producerToken.IsCancellationRequested);
+        Assert.NotNull(newcomer);
+        Assert.Equal(2, await newcomer.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(0, flights.Count); // taken out, though its producer still runs
+        finish.SetResult(1);
+    }
+
+    [Fact]
+    public async Task A_caller_waiting_on_a_closed_flight_goes_on_when_that_flight_is_given_up_and_cancelled()
+    {
+        var flights = new SingleFlight<string, int>();
+        var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var giveUp = new CancellationTokenSource();
+        Task<int> leader = flights.RunAsync("k", 0, async (_, _, token) =>
+        {
+            SingleFlight<string, int>.CloseLeading();
+            closed.SetResult();
+            await Task.Delay(Timeout.Infinite, token); // throws once every waiter has left
+            return 1;
+        }, giveUp.Token).AsTask();
+        await closed.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Task<int> waiting = flights.RunAsync("k", 0, (_, _, _) => ValueTask.FromResult(5), CancellationToken.None).AsTask();
+        Assert.False(waiting.IsCompleted); // a closed flight is waited out, not joined: the leader is its only waiter
+
+        await giveUp.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => leader.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(5, await waiting.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(0, flights.Count);
+    }
+
+    [Fact]
+    public void A_finished_synchronous_flight_leaves_nothing_reachable_from_the_callers_context()
+    {
+        // The flight that an execution leads is kept in an AsyncLocal while its producer runs; a synchronous caller's
+        // context outlives the call, so the flight (and the result it holds) must be taken out of it again.
+        var flights = new SingleFlight<string, object>();
+        WeakReference result = RunAndDropResult(flights);
+
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+
+        Assert.False(result.IsAlive);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static WeakReference RunAndDropResult(SingleFlight<string, object> flights)
+        => new(flights.Run("k", 0, (_, _) => new object()));
+
+    [Fact]
+    public async Task Two_callers_that_start_a_flight_for_one_key_at_once_share_one_producer()
+    {
+        // The comparer runs the second caller inside the first's adding of its flight (the first's second hash: its look
+        // for a running flight was the first), so the second adds its flight first and the first must join it.
+        var comparer = new HookedComparer { HashesBeforeStep = 1 };
+        var flights = new SingleFlight<string, int>(comparer);
+        var finish = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        int runs = 0;
+        Task<int>? second = null;
+        comparer.OnNextHash = () => second = flights.RunAsync("k", 0, async (_, _, _) =>
+        {
+            Interlocked.Increment(ref runs);
+            return await finish.Task;
+        }, CancellationToken.None).AsTask();
+
+        Task<int> first = flights.RunAsync("k", 0, (_, _, _) => ValueTask.FromResult(Interlocked.Increment(ref runs) + 100), CancellationToken.None).AsTask();
+        Assert.NotNull(second);
+        Assert.False(first.IsCompleted); // joined the second's flight
+
+        finish.SetResult(7);
+        Assert.Equal(7, await first.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(7, await second.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(1, runs);
+        Assert.Equal(0, flights.Count);
+    }
+
+    /// <summary>Ordinal string equality that runs a step, once, when it hashes a key after skipping <see cref="HashesBeforeStep"/> hashes.</summary>
+    private sealed class HookedComparer : IEqualityComparer<string>
+    {
+        public Action? OnNextHash { get; set; }
+
+        public int HashesBeforeStep { get; set; }
+
+        public bool Equals(string? x, string? y) => string.Equals(x, y, StringComparison.Ordinal);
+
+        public int GetHashCode(string obj)
+        {
+            if (OnNextHash is not null && HashesBeforeStep-- == 0)
+            {
+                Action step = OnNextHash;
+                OnNextHash = null; // once, and not again for the calls the step makes
+                step();
+            }
+
+            return StringComparer.Ordinal.GetHashCode(obj);
+        }
     }
 
     /// <summary>Runs a blocking caller on a thread of its own: the thread pool may be starved by other tests' blocked threads.</summary>
