@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Mutation testing of the engine with Stryker.NET (pinned in dotnet-tools.json), one file at a time: it is slow
-# on two cores. Usage: build/mutation.sh <file under src/AtomicLru/Engine, or a path under src/AtomicLru>[:lines] [dotnet test filter]
+# on two cores. Usage: build/mutation.sh <file under src/AtomicLru/Engine or src/AtomicLru, or a path under src/AtomicLru>[:lines] [filter]
 #   build/mutation.sh NodeTable.cs
 #   build/mutation.sh Policy/GhostList.cs
+#   build/mutation.sh AtomicLruStorage.cs
 #   build/mutation.sh RecencyLog.cs "FullyQualifiedName~RecencyLog|FullyQualifiedName~Engine"
 #   build/mutation.sh LruEngine.cs:366-587,865-1030    (only those line ranges; Stryker wants character spans)
 # The default filter runs every test of tests/AtomicLru.Tests except the long CsCheck linearizability checks.
@@ -14,7 +15,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 arg="${1:?usage: build/mutation.sh <file in src/AtomicLru/Engine, or Folder/File.cs under src/AtomicLru>[:first-last,...] [test filter]}"
 filter="${2:-FullyQualifiedName!~Linearizability}"
 file="${arg%%:*}"
-[[ "$file" == */* ]] || file="Engine/$file"
+[[ "$file" == */* || -f "src/AtomicLru/$file" ]] || file="Engine/$file" # a file of the project root, else of Engine
 name="$(basename "${file%.cs}")"
 pattern="**/$file"
 if [[ "$arg" == *:* ]]; then

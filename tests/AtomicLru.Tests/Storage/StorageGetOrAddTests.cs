@@ -4,6 +4,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using AtomicLru;
+using AtomicLru.Engine;
 
 namespace AtomicLru.Tests;
 
@@ -217,6 +218,106 @@ public sealed class StorageGetOrAddTests
             return ValueTask.FromResult(new Item(k));
         }, cancellationToken: cancelled.Token).AsTask());
         Assert.False(ran);
+
+        // A key already held too: the call is cancelled, as it would be had it waited for a factory.
+        storage.Set("held", new Item("held"));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => storage.GetOrAddAsync("held", (k, ct) =>
+        {
+            ran = true;
+            return ValueTask.FromResult(new Item(k));
+        }, cancellationToken: cancelled.Token).AsTask());
+        Assert.False(ran);
+    }
+
+    [Fact]
+    public async Task A_caller_that_comes_while_the_factory_runs_shares_its_failure_and_runs_no_factory_of_its_own()
+    {
+        using var storage = new AtomicLruStorage<Item>(new AtomicLruOptions());
+        using var running = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        Task<Item> leader = Task.Factory.StartNew(() => storage.GetOrAdd("k", _ =>
+        {
+            running.Set();
+            release.Wait(TimeSpan.FromSeconds(30));
+            throw new InvalidOperationException("boom");
+        }), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        Assert.True(running.Wait(TimeSpan.FromSeconds(30)));
+
+        bool ran = false;
+        Task<Item> joiner = storage.GetOrAddAsync("k", (k, _) =>
+        {
+            ran = true;
+            return ValueTask.FromResult(new Item(k));
+        }).AsTask();
+        Assert.False(joiner.IsCompleted); // it joined the running factory
+        release.Set();
+
+        Assert.Equal("boom", (await Assert.ThrowsAsync<InvalidOperationException>(() => leader.WaitAsync(TimeSpan.FromSeconds(30)))).Message);
+        Assert.Equal("boom", (await Assert.ThrowsAsync<InvalidOperationException>(() => joiner.WaitAsync(TimeSpan.FromSeconds(30)))).Message);
+        Assert.False(ran);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_caller_that_comes_after_a_value_just_stored_was_removed_does_not_get_it(bool asynchronous)
+    {
+        // The leader's store evicts another entry, and the removal listener runs inside the leader's flight, after the store:
+        // there the value is removed and a new caller comes. It started after the removal, so the removed value is not
+        // its answer: it waits for the flight to end and runs its own factory.
+        // The newcomer runs on the listener's thread, at once, but in a context of its own (another request's, not the
+        // leader's, which would make it a factory asking for its own key).
+        ExecutionContext elsewhere = ExecutionContext.Capture()!;
+        Task<Item>? newcomer = null;
+        AtomicLruStorage<Item>? storage = null;
+        var listener = new Listener(key =>
+        {
+            if (key == "other")
+            {
+                Assert.True(storage!.Remove("k"));
+                ExecutionContext.Run(elsewhere, _ => newcomer = storage.GetOrAddAsync("k", (k, _) => ValueTask.FromResult(new Item("fresh"))).AsTask(), null);
+            }
+        });
+        using var created = new AtomicLruStorage<Item>(new AtomicLruOptions { MaxItems = 1 }, timeProvider: null, listener);
+        storage = created;
+        storage.Set("other", new Item("other"));
+
+        Item led = asynchronous
+            ? await storage.GetOrAddAsync("k", async (k, _) =>
+            {
+                await Task.Yield();
+                return new Item("stored");
+            }).AsTask().WaitAsync(TimeSpan.FromSeconds(30))
+            : storage.GetOrAdd("k", _ => new Item("stored"));
+
+        Assert.Equal("stored", led.Key);
+        Assert.NotNull(newcomer);
+        Assert.Equal("fresh", (await newcomer.WaitAsync(TimeSpan.FromSeconds(30))).Key);
+        Assert.Equal("fresh", storage.TryGet("k", out Item? held) ? held.Key : null);
+    }
+
+    [Fact]
+    public async Task A_hit_through_GetOrAddAsync_allocates_nothing()
+    {
+        using var storage = new AtomicLruStorage<Item>(new AtomicLruOptions());
+        storage.Set("k", new Item("k"));
+        Func<string, CancellationToken, ValueTask<Item>> factory = static (k, _) => ValueTask.FromResult(new Item(k));
+        Item held = await storage.GetOrAddAsync("k", factory); // warm up
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        int same = 0;
+        for (int i = 0; i < 100; i++)
+        {
+            same += ReferenceEquals(await storage.GetOrAddAsync("k", factory), held) ? 1 : 0; // completed at once: no suspension
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(100, same);
+    }
+
+    private sealed class Listener(Action<string> onRemoved) : IRemovalListener<string, Item>
+    {
+        public void OnRemoved(string key, Item value, long size, RemovalReason reason) => onRemoved(key);
     }
 
     [Fact]
