@@ -36,6 +36,7 @@ internal static class Candidates
     internal const string Atomic = "AtomicLru";
     internal const string BitFasterLfu = "BitFaster ConcurrentLfu";
     internal const string AtomicTinyLfu = "AtomicLru TinyLfu";
+    internal const string BitFasterLfuForeground = "ConcurrentLfu, maintenance inline";
 
     internal static ICandidate Create(string name, int capacity, TimeSpan? ttl = null) => name switch
     {
@@ -47,6 +48,7 @@ internal static class Candidates
         Atomic => new AtomicCandidate(capacity, ttl),
         BitFasterLfu => new BitFasterLfuCandidate(capacity),
         AtomicTinyLfu => new AtomicCandidate(capacity, ttl, AtomicLruEvictionPolicy.TinyLfu),
+        BitFasterLfuForeground => new BitFasterLfuForegroundCandidate(capacity),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, "No such candidate."),
     };
 
@@ -197,6 +199,29 @@ internal static class Candidates
         private readonly BitFaster.Caching.Lfu.ConcurrentLfu<string, object> _lfu = new(capacity);
 
         public string Name => BitFasterLfu;
+
+        public int Count => _lfu.Count;
+
+        public bool TryGet(string key, out object? value) => _lfu.TryGet(key, out value);
+
+        public void Set(string key, object value) => _lfu.AddOrUpdate(key, value);
+
+        public void Dispose()
+        {
+        }
+    }
+
+    /// <summary>
+    /// BitFaster's Window TinyLFU with its maintenance run by the calling thread, as AtomicLru's is: a reference for the
+    /// one-thread throughput rows, where the thread-pool maintenance of <see cref="BitFasterLfuCandidate"/> runs on the
+    /// other core.
+    /// </summary>
+    private sealed class BitFasterLfuForegroundCandidate(int capacity) : ICandidate
+    {
+        private readonly BitFaster.Caching.Lfu.ConcurrentLfu<string, object> _lfu =
+            new(Environment.ProcessorCount, capacity, new BitFaster.Caching.Scheduler.ForegroundScheduler(), EqualityComparer<string>.Default);
+
+        public string Name => BitFasterLfuForeground;
 
         public int Count => _lfu.Count;
 
