@@ -80,6 +80,6 @@ new_app Aot AotProgram.cs Microsoft.Extensions.DependencyInjection Microsoft.Ext
   fi
   result=$(./out/Aot)
   echo "$result"
-  grep -q "aot: Point { X = 3, Y = 4 } True memory distributed" <<<"$result"
+  grep -q "aot: Point { X = 3, Y = 4 } True memory distributed refused" <<<"$result"
 )
 echo "package test: passed"

@@ -1,5 +1,6 @@
 // A small native AOT app (build/package-test.sh publishes it with PublishAot and fails on any trim or AOT warning):
-// AddAtomicLru from configuration, IAtomicLruCache with a source-generated JsonSerializerContext, IAtomicLruStorage<T>.
+// AddAtomicLru from configuration, IAtomicLruCache with a source-generated JsonSerializerContext, IAtomicLruStorage<T>;
+// and the default serializer, which has no reflection here, refusing a type with an error that names it.
 using System.Text.Json.Serialization;
 using AtomicLru;
 using Microsoft.Extensions.Caching.Distributed;
@@ -25,7 +26,18 @@ memory.Set("m", "memory");
 IDistributedCache distributed = provider.GetRequiredService<IDistributedCache>();
 distributed.SetString("d", "distributed");
 
-Console.WriteLine($"aot: {point} {ReferenceEquals(live, storage.GetOrAdd("live", _ => new Point(0, 0)))} {memory.Get<string>("m")} {distributed.GetString("d")}");
+string fallback = "stored";
+try
+{
+    using var withDefaults = new AtomicLruCache(new AtomicLruOptions());
+    withDefaults.Set("point", new Point(5, 6));
+}
+catch (AtomicLruSerializationException error) when (error.InnerException is NotSupportedException refused && refused.Message.Contains(nameof(Point), StringComparison.Ordinal))
+{
+    fallback = "refused";
+}
+
+Console.WriteLine($"aot: {point} {ReferenceEquals(live, storage.GetOrAdd("live", _ => new Point(0, 0)))} {memory.Get<string>("m")} {distributed.GetString("d")} {fallback}");
 
 internal sealed record Point(int X, int Y);
 

@@ -131,6 +131,32 @@ public sealed class CacheMemoryTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Each_entry_is_charged_for_the_kind_of_node_it_gets()
+    {
+        // The node sizes themselves are checked against the runtime below; here, that each entry pays for its own kind.
+        using var cache = new AtomicLruCache(new AtomicLruOptions { SizeLimitInBytes = Limit });
+        byte[] payload = new byte[100];
+        long plain = ChargeOf(() => cache.SetBytes("p1", payload));
+        long forever = ChargeOf(() => cache.SetBytes("p2", payload, Timeout.InfiniteTimeSpan));
+        long timed = ChargeOf(() => cache.SetBytes("t1", payload, TimeSpan.FromMinutes(1)));
+        long saturated = ChargeOf(() => cache.SetBytes("t2", payload, TimeSpan.MaxValue)); // stored as never, charged as timed
+        long sliding = ChargeOf(() => Assert.True(cache.SetPayload("s1", payload, TimeSpan.FromHours(1), sliding: TimeSpan.FromMinutes(1))));
+
+        Assert.Equal(plain, forever);
+        Assert.Equal(EntrySize.TimedNodeBytes - EntrySize.NodeBytes, timed - plain);
+        Assert.Equal(timed, saturated);
+        Assert.Equal(EntrySize.SlidingNodeBytes - EntrySize.TimedNodeBytes, sliding - timed);
+        Assert.Equal(EntrySize.Of("p1", payload.Length, Timeout.InfiniteTimeSpan), plain);
+
+        long ChargeOf(Action set)
+        {
+            long before = cache.SizeInBytes;
+            set();
+            return cache.SizeInBytes - before;
+        }
+    }
+
+    [Fact]
     public void The_node_sizes_the_cache_charges_are_what_the_runtime_allocates_for_each_kind_of_node()
     {
         Assert.Equal(EntrySize.NodeBytes, Allocated(static () => new Node<string, byte[]>("k", 1, Array.Empty<byte>(), Node<string, byte[]>.Never, 1)));
