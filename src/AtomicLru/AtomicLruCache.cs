@@ -41,6 +41,7 @@ public class AtomicLruCache : IAtomicLruCache
     /// <param name="timeProvider">Where time comes from; null for <see cref="TimeProvider.System"/>.</param>
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range (the message names it).</exception>
+    /// <exception cref="ArgumentException"><paramref name="timeProvider"/> has a <see cref="TimeProvider.TimestampFrequency"/> that is not positive.</exception>
     public AtomicLruCache(AtomicLruOptions options, IAtomicLruSerializer? serializer = null, TimeProvider? timeProvider = null)
         : this(options, serializer, timeProvider, listener: null)
     {

@@ -30,6 +30,7 @@ public class AtomicLruStorage<T> : IAtomicLruStorage<T>
     /// <param name="timeProvider">Where time comes from; null for <see cref="TimeProvider.System"/>.</param>
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range (the message names it).</exception>
+    /// <exception cref="ArgumentException"><paramref name="timeProvider"/> has a <see cref="TimeProvider.TimestampFrequency"/> that is not positive.</exception>
     public AtomicLruStorage(AtomicLruOptions options, TimeProvider? timeProvider = null)
         : this(options, timeProvider, listener: null)
     {

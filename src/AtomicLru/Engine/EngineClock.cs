@@ -23,14 +23,15 @@ internal sealed class EngineClock
     private readonly TimeProvider _provider;
     private readonly bool _isSystem;
 
-    internal EngineClock(TimeProvider? provider)
+    /// <param name="timeProvider">Named as the caches' constructors name it, since a bad one is refused by that name.</param>
+    internal EngineClock(TimeProvider? timeProvider)
     {
-        _provider = provider ?? TimeProvider.System;
+        _provider = timeProvider ?? TimeProvider.System;
         _isSystem = ReferenceEquals(_provider, TimeProvider.System);
         TicksPerSecond = _isSystem ? MillisecondsPerSecond : _provider.TimestampFrequency;
         if (TicksPerSecond <= 0)
         {
-            throw new ArgumentException("The TimeProvider's TimestampFrequency must be positive.", nameof(provider));
+            throw new ArgumentException($"The TimeProvider's TimestampFrequency must be positive; it was {TicksPerSecond}.", nameof(timeProvider));
         }
     }
 

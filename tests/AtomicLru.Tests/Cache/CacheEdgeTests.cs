@@ -170,68 +170,27 @@ public sealed class CacheEdgeTests
     public async Task A_caller_that_comes_while_the_factory_runs_shares_its_failure_and_runs_no_factory_of_its_own()
     {
         using var cache = new AtomicLruCache(new AtomicLruOptions());
-        using var running = new ManualResetEventSlim();
-        using var release = new ManualResetEventSlim();
-        Task<string> leader = Task.Factory.StartNew(() => cache.GetOrAdd<string>("k", _ =>
-        {
-            running.Set();
-            release.Wait(TimeSpan.FromSeconds(30));
-            throw new InvalidOperationException("boom");
-        }), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-        Assert.True(running.Wait(TimeSpan.FromSeconds(30)));
-
-        bool ran = false;
-        Task<string> joiner = cache.GetOrAddAsync("k", (_, _) =>
-        {
-            ran = true;
-            return ValueTask.FromResult("joiner");
-        }).AsTask();
-        Assert.False(joiner.IsCompleted); // it joined the running factory
-        release.Set();
-
-        Assert.Equal("boom", (await Assert.ThrowsAsync<InvalidOperationException>(() => leader.WaitAsync(TimeSpan.FromSeconds(30)))).Message);
-        Assert.Equal("boom", (await Assert.ThrowsAsync<InvalidOperationException>(() => joiner.WaitAsync(TimeSpan.FromSeconds(30)))).Message);
-        Assert.False(ran);
-        Assert.False(cache.ContainsKey("k"));
+        await GetOrAddScenarios.A_caller_that_comes_while_the_factory_runs_shares_its_failure(Face(cache));
     }
 
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public async Task A_caller_that_comes_after_a_value_just_stored_was_removed_does_not_get_it(bool asynchronous)
-    {
-        // The leader's store evicts another entry, and the removal listener runs inside the leader's flight, after the
-        // store: there the value is removed and a new caller comes, in a context of its own. It started after the
-        // removal, so the removed value is not its answer: it waits for the flight to end and runs its own factory.
-        ExecutionContext elsewhere = ExecutionContext.Capture()!;
-        Task<string>? newcomer = null;
-        AtomicLruCache? cache = null;
-        var listener = new PayloadListener((key, _) =>
+    public Task A_caller_that_comes_after_a_value_just_stored_was_removed_does_not_get_it(bool asynchronous)
+        => GetOrAddScenarios.A_caller_after_a_just_stored_value_was_removed_does_not_get_it(onRemoved =>
         {
-            if (key == "other")
-            {
-                Assert.True(cache!.Remove("k"));
-                ExecutionContext.Run(elsewhere, _ => newcomer = cache.GetOrAddAsync("k", (_, _) => ValueTask.FromResult("fresh")).AsTask(), null);
-            }
-        });
-        using var created = new AtomicLruCache(new AtomicLruOptions { MaxItems = 1 }, serializer: null, _time, listener);
-        cache = created;
-        cache.Set("other", "other");
+            var cache = new AtomicLruCache(new AtomicLruOptions { MaxItems = 1 }, serializer: null, _time, new PayloadListener((key, _) => onRemoved(key)));
+            return (Face(cache), cache);
+        }, asynchronous);
 
-        string led = asynchronous
-            ? await cache.GetOrAddAsync("k", async (_, _) =>
-            {
-                await Task.Yield();
-                return "stored";
-            }).AsTask().WaitAsync(TimeSpan.FromSeconds(30))
-            : cache.GetOrAdd("k", _ => "stored");
-
-        Assert.Equal("stored", led);
-        Assert.NotNull(newcomer);
-        Assert.Equal("fresh", await newcomer.WaitAsync(TimeSpan.FromSeconds(30)));
-        Assert.True(cache.TryGet("k", out string? held));
-        Assert.Equal("fresh", held);
-    }
+    private static GetOrAddFace<string> Face(AtomicLruCache cache) => new(
+        (key, factory) => cache.GetOrAdd(key, factory),
+        (key, factory) => cache.GetOrAddAsync(key, factory).AsTask(),
+        (key, value) => cache.Set(key, value),
+        cache.Remove,
+        key => cache.TryGet(key, out string? value) ? value : null,
+        name => name,
+        value => value);
 
     [Fact]
     public void Small_values_reuse_the_threads_serialization_buffer_and_large_ones_do_not_keep_it()

@@ -88,6 +88,29 @@ public sealed class ExpiryTests
         Assert.Equal(_time.GetTimestamp(), new EngineClock(_time).Now());
     }
 
+    [Theory]
+    [InlineData(0L)]
+    [InlineData(-1L)]
+    public void A_time_provider_whose_timestamps_have_no_positive_frequency_is_refused_by_name(long frequency)
+    {
+        var broken = new FrequencyTimeProvider(frequency);
+        foreach (Action create in new Action[]
+        {
+            () => new AtomicLruStorage<string>(new AtomicLruOptions(), broken).Dispose(),
+            () => new AtomicLruCache(new AtomicLruOptions(), timeProvider: broken).Dispose(),
+        })
+        {
+            var error = Assert.Throws<ArgumentException>(create);
+            Assert.Equal("timeProvider", error.ParamName);
+            Assert.StartsWith($"The TimeProvider's TimestampFrequency must be positive; it was {frequency}.", error.Message, StringComparison.Ordinal);
+        }
+    }
+
+    private sealed class FrequencyTimeProvider(long frequency) : TimeProvider
+    {
+        public override long TimestampFrequency => frequency;
+    }
+
     [Fact]
     public void Under_steady_writes_an_expired_entry_is_reclaimed_within_an_eighth_of_a_second()
     {

@@ -233,68 +233,27 @@ public sealed class StorageGetOrAddTests
     public async Task A_caller_that_comes_while_the_factory_runs_shares_its_failure_and_runs_no_factory_of_its_own()
     {
         using var storage = new AtomicLruStorage<Item>(new AtomicLruOptions());
-        using var running = new ManualResetEventSlim();
-        using var release = new ManualResetEventSlim();
-        Task<Item> leader = Task.Factory.StartNew(() => storage.GetOrAdd("k", _ =>
-        {
-            running.Set();
-            release.Wait(TimeSpan.FromSeconds(30));
-            throw new InvalidOperationException("boom");
-        }), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-        Assert.True(running.Wait(TimeSpan.FromSeconds(30)));
-
-        bool ran = false;
-        Task<Item> joiner = storage.GetOrAddAsync("k", (k, _) =>
-        {
-            ran = true;
-            return ValueTask.FromResult(new Item(k));
-        }).AsTask();
-        Assert.False(joiner.IsCompleted); // it joined the running factory
-        release.Set();
-
-        Assert.Equal("boom", (await Assert.ThrowsAsync<InvalidOperationException>(() => leader.WaitAsync(TimeSpan.FromSeconds(30)))).Message);
-        Assert.Equal("boom", (await Assert.ThrowsAsync<InvalidOperationException>(() => joiner.WaitAsync(TimeSpan.FromSeconds(30)))).Message);
-        Assert.False(ran);
+        await GetOrAddScenarios.A_caller_that_comes_while_the_factory_runs_shares_its_failure(Face(storage));
     }
 
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public async Task A_caller_that_comes_after_a_value_just_stored_was_removed_does_not_get_it(bool asynchronous)
-    {
-        // The leader's store evicts another entry, and the removal listener runs inside the leader's flight, after the store:
-        // there the value is removed and a new caller comes. It started after the removal, so the removed value is not
-        // its answer: it waits for the flight to end and runs its own factory.
-        // The newcomer runs on the listener's thread, at once, but in a context of its own (another request's, not the
-        // leader's, which would make it a factory asking for its own key).
-        ExecutionContext elsewhere = ExecutionContext.Capture()!;
-        Task<Item>? newcomer = null;
-        AtomicLruStorage<Item>? storage = null;
-        var listener = new Listener(key =>
+    public Task A_caller_that_comes_after_a_value_just_stored_was_removed_does_not_get_it(bool asynchronous)
+        => GetOrAddScenarios.A_caller_after_a_just_stored_value_was_removed_does_not_get_it(onRemoved =>
         {
-            if (key == "other")
-            {
-                Assert.True(storage!.Remove("k"));
-                ExecutionContext.Run(elsewhere, _ => newcomer = storage.GetOrAddAsync("k", (k, _) => ValueTask.FromResult(new Item("fresh"))).AsTask(), null);
-            }
-        });
-        using var created = new AtomicLruStorage<Item>(new AtomicLruOptions { MaxItems = 1 }, timeProvider: null, listener);
-        storage = created;
-        storage.Set("other", new Item("other"));
+            var storage = new AtomicLruStorage<Item>(new AtomicLruOptions { MaxItems = 1 }, timeProvider: null, new Listener(onRemoved));
+            return (Face(storage), storage);
+        }, asynchronous);
 
-        Item led = asynchronous
-            ? await storage.GetOrAddAsync("k", async (k, _) =>
-            {
-                await Task.Yield();
-                return new Item("stored");
-            }).AsTask().WaitAsync(TimeSpan.FromSeconds(30))
-            : storage.GetOrAdd("k", _ => new Item("stored"));
-
-        Assert.Equal("stored", led.Key);
-        Assert.NotNull(newcomer);
-        Assert.Equal("fresh", (await newcomer.WaitAsync(TimeSpan.FromSeconds(30))).Key);
-        Assert.Equal("fresh", storage.TryGet("k", out Item? held) ? held.Key : null);
-    }
+    private static GetOrAddFace<Item> Face(AtomicLruStorage<Item> storage) => new(
+        (key, factory) => storage.GetOrAdd(key, factory),
+        (key, factory) => storage.GetOrAddAsync(key, factory).AsTask(),
+        (key, value) => storage.Set(key, value),
+        storage.Remove,
+        key => storage.TryGet(key, out Item? value) ? value : null,
+        name => new Item(name),
+        item => item.Key);
 
     [Fact]
     public async Task A_hit_through_GetOrAddAsync_allocates_nothing()
