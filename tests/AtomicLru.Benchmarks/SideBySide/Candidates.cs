@@ -46,9 +46,9 @@ internal static class Candidates
         BitFasterTimed => new BitFasterTimedCandidate(capacity, ttl ?? TimeSpan.FromHours(1)),
         Memory => new MemoryCandidate(capacity, ttl),
         Atomic => new AtomicCandidate(capacity, ttl),
-        BitFasterLfu => new BitFasterLfuCandidate(capacity),
+        BitFasterLfu => new BitFasterLfuCandidate(capacity, inline: false),
         AtomicTinyLfu => new AtomicCandidate(capacity, ttl, AtomicLruEvictionPolicy.TinyLfu),
-        BitFasterLfuForeground => new BitFasterLfuForegroundCandidate(capacity),
+        BitFasterLfuForeground => new BitFasterLfuCandidate(capacity, inline: true),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, "No such candidate."),
     };
 
@@ -193,35 +193,18 @@ internal static class Candidates
         public void Dispose() => _cache.Dispose();
     }
 
-    /// <summary>BitFaster's Window TinyLFU, as it comes (maintenance scheduled on the thread pool).</summary>
-    private sealed class BitFasterLfuCandidate(int capacity) : ICandidate
-    {
-        private readonly BitFaster.Caching.Lfu.ConcurrentLfu<string, object> _lfu = new(capacity);
-
-        public string Name => BitFasterLfu;
-
-        public int Count => _lfu.Count;
-
-        public bool TryGet(string key, out object? value) => _lfu.TryGet(key, out value);
-
-        public void Set(string key, object value) => _lfu.AddOrUpdate(key, value);
-
-        public void Dispose()
-        {
-        }
-    }
-
     /// <summary>
-    /// BitFaster's Window TinyLFU with its maintenance run by the calling thread, as AtomicLru's is: a reference for the
-    /// one-thread throughput rows, where the thread-pool maintenance of <see cref="BitFasterLfuCandidate"/> runs on the
-    /// other core.
+    /// BitFaster's Window TinyLFU: as it comes (maintenance scheduled on the thread pool), or with its maintenance run by the
+    /// calling thread, as AtomicLru's is: a reference for the one-thread throughput rows, where the thread pool's
+    /// maintenance runs on the other core.
     /// </summary>
-    private sealed class BitFasterLfuForegroundCandidate(int capacity) : ICandidate
+    private sealed class BitFasterLfuCandidate(int capacity, bool inline) : ICandidate
     {
-        private readonly BitFaster.Caching.Lfu.ConcurrentLfu<string, object> _lfu =
-            new(Environment.ProcessorCount, capacity, new BitFaster.Caching.Scheduler.ForegroundScheduler(), EqualityComparer<string>.Default);
+        private readonly BitFaster.Caching.Lfu.ConcurrentLfu<string, object> _lfu = inline
+            ? new(Environment.ProcessorCount, capacity, new BitFaster.Caching.Scheduler.ForegroundScheduler(), EqualityComparer<string>.Default)
+            : new(capacity);
 
-        public string Name => BitFasterLfuForeground;
+        public string Name => inline ? BitFasterLfuForeground : BitFasterLfu;
 
         public int Count => _lfu.Count;
 

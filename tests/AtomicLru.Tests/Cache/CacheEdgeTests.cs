@@ -9,7 +9,7 @@ using Microsoft.Extensions.Time.Testing;
 namespace AtomicLru.Tests;
 
 /// <summary>
-/// AtomicLruCache at its edges: null arguments on every member, a disposed cache, a stored null read as a value type,
+/// AtomicLruCache at its edges: null arguments on every member, a stored null read as a value type,
 /// GetOrAdd's hits, cancelled tokens and flights that find the key stored or removed meanwhile, and the per-thread
 /// serialization buffer.
 /// </summary>
@@ -44,17 +44,6 @@ public sealed class CacheEdgeTests
     [Fact]
     public void Null_options_are_refused_by_name()
         => Assert.Equal("options", Assert.Throws<ArgumentNullException>(() => new AtomicLruCache(null!)).ParamName);
-
-    [Fact]
-    public void A_set_on_a_disposed_cache_throws_before_serializing()
-    {
-        var serializer = new CountingSerializer();
-        var cache = new AtomicLruCache(new AtomicLruOptions(), serializer);
-        cache.Dispose();
-
-        Assert.Throws<ObjectDisposedException>(() => cache.Set("k", 1));
-        Assert.Equal(0, serializer.Serialized);
-    }
 
     [Fact]
     public void A_stored_null_read_as_a_value_type_is_a_deserialization_error_that_says_so()
@@ -221,19 +210,6 @@ public sealed class CacheEdgeTests
     private sealed class PayloadListener(Action<string, RemovalReason> onRemoved) : IRemovalListener<string, byte[]>
     {
         public void OnRemoved(string key, byte[] value, long size, RemovalReason reason) => onRemoved(key, reason);
-    }
-
-    private sealed class CountingSerializer : IAtomicLruSerializer
-    {
-        public int Serialized { get; private set; }
-
-        public void Serialize<T>(T value, IBufferWriter<byte> destination)
-        {
-            Serialized++;
-            AtomicLruJsonSerializer.Default.Serialize(value, destination);
-        }
-
-        public T Deserialize<T>(ReadOnlySequence<byte> payload) => AtomicLruJsonSerializer.Default.Deserialize<T>(payload);
     }
 
     private sealed class BytewiseSerializer : IAtomicLruSerializer

@@ -25,6 +25,16 @@ public sealed class SerializerCallTests
     private AtomicLruCache Create() => new(new AtomicLruOptions(), _serializer.Object, new FakeTimeProvider());
 
     [Fact]
+    public void A_set_on_a_disposed_cache_throws_before_serializing()
+    {
+        AtomicLruCache cache = Create();
+        cache.Dispose();
+
+        Assert.Throws<ObjectDisposedException>(() => cache.Set("k", 1));
+        _serializer.Verify(s => s.Serialize(It.IsAny<int>(), It.IsAny<IBufferWriter<byte>>()), Times.Never());
+    }
+
+    [Fact]
     public void Set_serializes_once_and_each_hit_deserializes_once_and_a_miss_never()
     {
         using AtomicLruCache cache = Create();
